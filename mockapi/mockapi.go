@@ -1,0 +1,531 @@
+// Package mockapi is a mock OAuth2 token server plus a small REST API, used to
+// develop and test the datasource plugin without a real identity provider.
+//
+// It offers two providers that issue independent tokens:
+//
+//   - "custom": POST /custom/token answers {"token":"..."} (no access_token, no
+//     expiry); the API under /custom/api/ wants the headers X-Client-ID and
+//     X-Token.
+//   - "standard": POST /oauth/token is an RFC 6749 client_credentials endpoint
+//     (client authentication by HTTP Basic or by form body); the API under
+//     /api/ wants "Authorization: Bearer <access_token>".
+//
+// Both APIs serve the same data: /items (a fixed list) and /metrics (a
+// deterministic time series). GET /health answers without authentication.
+//
+// Only the standard library is used. The server is safe for concurrent use.
+package mockapi
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Route paths.
+const (
+	PathHealth        = "/health"
+	PathCustomToken   = "/custom/token"
+	PathCustomItems   = "/custom/api/items"
+	PathCustomMetrics = "/custom/api/metrics"
+	PathOAuthToken    = "/oauth/token"
+	PathItems         = "/api/items"
+	PathMetrics       = "/api/metrics"
+)
+
+const (
+	// DefaultTokenLifetime is used when Config.TokenLifetime is not positive.
+	DefaultTokenLifetime = time.Hour
+	// DefaultStep is the metrics step in seconds when the request gives none.
+	DefaultStep = 60
+	// MaxPoints is the largest number of points one metrics reply holds (both
+	// hosts counted); longer ranges are cut at the end.
+	MaxPoints = 1000
+
+	maxFormBytes = 64 << 10
+	// maxEpochMillis is 9999-12-31T23:59:59.999Z.
+	maxEpochMillis = 253402300799999
+	maxStepSeconds = 10 * 366 * 24 * 3600
+)
+
+// Config configures a Server.
+type Config struct {
+	ClientID, ClientSecret string        // credentials accepted by both token endpoints
+	TokenLifetime          time.Duration // expires_in of the standard endpoint; 0 means 1h
+}
+
+// Server is the mock token server and API. It implements http.Handler and is
+// safe for concurrent use. Create it with New.
+type Server struct {
+	clientID     string
+	clientSecret string
+	lifetime     time.Duration
+
+	tokenRequests atomic.Int64
+	apiRequests   atomic.Int64
+	tokenDelay    atomic.Int64 // time.Duration
+
+	mu             sync.Mutex
+	customTokens   map[string]struct{}  // valid custom tokens
+	standardTokens map[string]time.Time // valid standard tokens -> expiry
+	lastAPIHeaders http.Header
+
+	now func() time.Time // clock for the metrics default range; guarded by mu
+}
+
+// New returns a Server with the given configuration.
+func New(cfg Config) *Server {
+	lt := cfg.TokenLifetime
+	if lt <= 0 {
+		lt = DefaultTokenLifetime
+	}
+	return &Server{
+		clientID:       cfg.ClientID,
+		clientSecret:   cfg.ClientSecret,
+		lifetime:       lt,
+		customTokens:   make(map[string]struct{}),
+		standardTokens: make(map[string]time.Time),
+		now:            time.Now,
+	}
+}
+
+// TokenRequests returns the number of requests received by both token
+// endpoints, whatever their outcome.
+func (s *Server) TokenRequests() int64 { return s.tokenRequests.Load() }
+
+// APIRequests returns the number of requests received under /custom/api/ and
+// /api/, whatever their outcome.
+func (s *Server) APIRequests() int64 { return s.apiRequests.Load() }
+
+// RevokeAll invalidates every token issued so far, by both endpoints. Later API
+// requests carrying them get 401.
+func (s *Server) RevokeAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.customTokens = make(map[string]struct{})
+	s.standardTokens = make(map[string]time.Time)
+}
+
+// LastAPIHeaders returns a copy of the headers of the most recent API request
+// (including rejected ones), or nil if there was none.
+func (s *Server) LastAPIHeaders() http.Header {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastAPIHeaders.Clone()
+}
+
+// SetTokenDelay sets an artificial latency applied to every request of both
+// token endpoints before it is answered. Zero or negative disables it.
+func (s *Server) SetTokenDelay(d time.Duration) { s.tokenDelay.Store(int64(d)) }
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	switch {
+	case p == PathHealth:
+		if !allowMethod(w, r, http.MethodGet, http.MethodHead) {
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	case p == PathCustomToken:
+		s.tokenRequests.Add(1)
+		s.handleCustomToken(w, r)
+	case p == PathOAuthToken:
+		s.tokenRequests.Add(1)
+		s.handleStandardToken(w, r)
+	case strings.HasPrefix(p, "/custom/api/"):
+		s.beginAPI(r)
+		s.handleAPI(w, r, strings.TrimPrefix(p, "/custom/api"), s.customAuthorized)
+	case strings.HasPrefix(p, "/api/"):
+		s.beginAPI(r)
+		s.handleAPI(w, r, strings.TrimPrefix(p, "/api"), s.standardAuthorized)
+	default:
+		writeError(w, http.StatusNotFound, "not_found", "no such route")
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Token endpoints
+
+type customTokenResponse struct {
+	Token string `json:"token"`
+}
+
+type standardTokenResponse struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int64  `json:"expires_in"`
+	Scope       string `json:"scope,omitempty"`
+}
+
+// handleCustomToken serves POST /custom/token: credentials and grant_type in a
+// form body, reply {"token": "..."}.
+func (s *Server) handleCustomToken(w http.ResponseWriter, r *http.Request) {
+	if !allowMethod(w, r, http.MethodPost) {
+		return
+	}
+	if !s.delay(r) {
+		return
+	}
+	form, ok := parseForm(w, r)
+	if !ok {
+		return
+	}
+	if !s.validClient(form.Get("client_id"), form.Get("client_secret")) {
+		writeError(w, http.StatusUnauthorized, "invalid_client", "client authentication failed")
+		return
+	}
+	if form.Get("grant_type") != "client_credentials" {
+		writeError(w, http.StatusBadRequest, "unsupported_grant_type", "")
+		return
+	}
+	tok := newToken()
+	s.mu.Lock()
+	s.customTokens[tok] = struct{}{}
+	s.mu.Unlock()
+	noStore(w)
+	writeJSON(w, http.StatusOK, customTokenResponse{Token: tok})
+}
+
+// handleStandardToken serves POST /oauth/token (RFC 6749 section 4.4).
+func (s *Server) handleStandardToken(w http.ResponseWriter, r *http.Request) {
+	if !allowMethod(w, r, http.MethodPost) {
+		return
+	}
+	if !s.delay(r) {
+		return
+	}
+	form, ok := parseForm(w, r)
+	if !ok {
+		return
+	}
+	var id, secret string
+	user, pass, basic := r.BasicAuth()
+	if basic {
+		// RFC 6749 section 2.3.1: both parts are form-urlencoded before Basic.
+		var err1, err2 error
+		id, err1 = url.QueryUnescape(user)
+		secret, err2 = url.QueryUnescape(pass)
+		if err1 != nil || err2 != nil {
+			id, secret = "", ""
+		}
+	} else {
+		id, secret = form.Get("client_id"), form.Get("client_secret")
+	}
+	if !s.validClient(id, secret) {
+		if basic {
+			w.Header().Set("WWW-Authenticate", `Basic realm="mockapi"`)
+		}
+		writeError(w, http.StatusUnauthorized, "invalid_client", "")
+		return
+	}
+	if form.Get("grant_type") != "client_credentials" {
+		writeError(w, http.StatusBadRequest, "unsupported_grant_type", "")
+		return
+	}
+	tok := newToken()
+	now := time.Now()
+	s.mu.Lock()
+	// Drop expired tokens so long runs do not grow the map without bound.
+	for t, exp := range s.standardTokens {
+		if now.After(exp) {
+			delete(s.standardTokens, t)
+		}
+	}
+	s.standardTokens[tok] = now.Add(s.lifetime)
+	s.mu.Unlock()
+
+	expiresIn := int64(s.lifetime / time.Second)
+	if expiresIn < 1 {
+		expiresIn = 1 // sub-second lifetimes (tests): never report 0 ("no expiry")
+	}
+	noStore(w)
+	writeJSON(w, http.StatusOK, standardTokenResponse{
+		AccessToken: tok,
+		TokenType:   "Bearer",
+		ExpiresIn:   expiresIn,
+		Scope:       form.Get("scope"),
+	})
+}
+
+// delay waits for the configured token delay. It returns false if the client
+// went away meanwhile.
+func (s *Server) delay(r *http.Request) bool {
+	d := time.Duration(s.tokenDelay.Load())
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+func (s *Server) validClient(id, secret string) bool {
+	// Evaluate both comparisons to keep timing independent of which differs.
+	idOK := subtle.ConstantTimeCompare([]byte(id), []byte(s.clientID))
+	secretOK := subtle.ConstantTimeCompare([]byte(secret), []byte(s.clientSecret))
+	return idOK&secretOK == 1
+}
+
+// parseForm reads an application/x-www-form-urlencoded body. Query parameters
+// are ignored (credentials must not travel in URLs).
+func parseForm(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_request", "malformed form body")
+		return nil, false
+	}
+	return r.PostForm, true
+}
+
+func newToken() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("mockapi: crypto/rand failed: " + err.Error())
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// ---------------------------------------------------------------------------
+// API
+
+func (s *Server) beginAPI(r *http.Request) {
+	s.apiRequests.Add(1)
+	h := r.Header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	s.mu.Lock()
+	s.lastAPIHeaders = h
+	s.mu.Unlock()
+}
+
+func (s *Server) customAuthorized(r *http.Request) bool {
+	id := r.Header.Get("X-Client-ID")
+	if subtle.ConstantTimeCompare([]byte(id), []byte(s.clientID)) != 1 {
+		return false
+	}
+	tok := r.Header.Get("X-Token")
+	if tok == "" {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.customTokens[tok]
+	return ok
+}
+
+func (s *Server) standardAuthorized(r *http.Request) bool {
+	scheme, tok, found := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !found || !strings.EqualFold(scheme, "Bearer") {
+		return false
+	}
+	tok = strings.TrimSpace(tok)
+	if tok == "" {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	exp, ok := s.standardTokens[tok]
+	if !ok {
+		return false
+	}
+	if time.Now().After(exp) {
+		delete(s.standardTokens, tok)
+		return false
+	}
+	return true
+}
+
+// handleAPI serves /items and /metrics under an API prefix; sub is the path
+// after the prefix.
+func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request, sub string, authorized func(*http.Request) bool) {
+	if !allowMethod(w, r, http.MethodGet, http.MethodHead) {
+		return
+	}
+	if !authorized(r) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="mockapi", error="invalid_token"`)
+		}
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized"})
+		return
+	}
+	switch sub {
+	case "/items":
+		writeJSON(w, http.StatusOK, items())
+	case "/metrics":
+		s.handleMetrics(w, r)
+	default:
+		writeError(w, http.StatusNotFound, "not_found", "no such route")
+	}
+}
+
+// Owner is the nested object of an Item.
+type Owner struct {
+	Name string `json:"name"`
+	Team string `json:"team"`
+}
+
+// Item is one element of the /items reply. Field order is the JSON key order.
+type Item struct {
+	ID        int      `json:"id"`
+	Name      string   `json:"name"`
+	Value     *float64 `json:"value"`
+	Active    bool     `json:"active"`
+	CreatedAt string   `json:"createdAt"`
+	Owner     Owner    `json:"owner"`
+}
+
+func fp(v float64) *float64 { return &v }
+
+// items returns the fixed /items data (a fresh slice each call).
+func items() []Item {
+	return []Item{
+		{1, "alpha", fp(12.5), true, "2024-01-15T08:30:00Z", Owner{"Alice", "platform"}},
+		{2, "bravo", fp(7.25), false, "2024-02-01T12:00:00Z", Owner{"Bob", "data"}},
+		{3, "charlie", nil, true, "2024-03-10T17:45:30Z", Owner{"Carol", "platform"}},
+		{4, "delta", fp(99.9), true, "2024-04-22T06:15:00Z", Owner{"Dave", "sre"}},
+		{5, "echo", fp(0.5), false, "2024-05-05T23:59:59Z", Owner{"Eve", "data"}},
+	}
+}
+
+// Point is one metrics sample.
+type Point struct {
+	Time string  `json:"time"`
+	Host string  `json:"host"`
+	CPU  float64 `json:"cpu"`
+}
+
+// MetricsResponse is the /metrics reply.
+type MetricsResponse struct {
+	Data struct {
+		Points []Point `json:"points"`
+	} `json:"data"`
+}
+
+var metricHosts = []string{"a", "b"}
+
+// handleMetrics serves /metrics?from=<epoch ms>&to=<epoch ms>&step=<seconds>.
+// One point per host per step from the first whole second at or after from,
+// through to (inclusive), at most MaxPoints in all.
+func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	parseMillis := func(name string) (int64, bool, error) {
+		v := q.Get(name)
+		if v == "" {
+			return 0, false, nil
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 || n > maxEpochMillis {
+			return 0, true, errors.New(name + " must be an epoch time in milliseconds (non-negative integer), got " + strconv.Quote(v))
+		}
+		return n, true, nil
+	}
+	from, hasFrom, err := parseMillis("from")
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
+	to, hasTo, err := parseMillis("to")
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
+	if !hasTo {
+		s.mu.Lock()
+		now := s.now
+		s.mu.Unlock()
+		to = now().UnixMilli()
+	}
+	if !hasFrom {
+		from = max(to-time.Hour.Milliseconds(), 0)
+	}
+	if from > to {
+		writeError(w, http.StatusBadRequest, "bad_request", "from must not be after to")
+		return
+	}
+	step := int64(DefaultStep)
+	if v := q.Get("step"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 || n > maxStepSeconds {
+			writeError(w, http.StatusBadRequest, "bad_request",
+				"step must be a positive integer number of seconds, got "+strconv.Quote(v))
+			return
+		}
+		step = n
+	}
+
+	var resp MetricsResponse
+	resp.Data.Points = []Point{}
+	start := (from + 999) / 1000 // first whole second >= from
+	end := to / 1000             // last whole second <= to
+	for t := start; t <= end && len(resp.Data.Points)+len(metricHosts) <= MaxPoints; t += step {
+		ts := time.Unix(t, 0).UTC().Format(time.RFC3339)
+		for i, h := range metricHosts {
+			resp.Data.Points = append(resp.Data.Points, Point{Time: ts, Host: h, CPU: cpuAt(t, i)})
+		}
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// cpuAt is a deterministic CPU percentage for host index i at epoch second t.
+func cpuAt(t int64, i int) float64 {
+	phase := float64(i) * math.Pi / 3
+	v := 50 + 30*math.Sin(float64(t)/600+phase) + 10*math.Sin(float64(t)/97+2*phase)
+	return math.Round(v*100) / 100
+}
+
+// ---------------------------------------------------------------------------
+// Helpers
+
+func allowMethod(w http.ResponseWriter, r *http.Request, methods ...string) bool {
+	for _, m := range methods {
+		if r.Method == m {
+			return true
+		}
+	}
+	w.Header().Set("Allow", strings.Join(methods, ", "))
+	writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "")
+	return false
+}
+
+func noStore(w http.ResponseWriter) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+}
+
+type errorBody struct {
+	Error   string `json:"error"`
+	Message string `json:"message,omitempty"`
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, errorBody{Error: code, Message: msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, `{"error":"internal"}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}

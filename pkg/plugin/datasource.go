@@ -1,0 +1,110 @@
+// Package plugin wires the steps together for Grafana: one Datasource per settings version, with
+// thin handlers for QueryData, CallResource and CheckHealth.
+package plugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
+
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/settings"
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/token"
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/upstream"
+)
+
+var (
+	_ backend.QueryDataHandler      = (*Datasource)(nil)
+	_ backend.CheckHealthHandler    = (*Datasource)(nil)
+	_ backend.CallResourceHandler   = (*Datasource)(nil)
+	_ instancemgmt.InstanceDisposer = (*Datasource)(nil)
+)
+
+// Datasource is one instance: settings parsed once, one token cache, one HTTP client per endpoint.
+type Datasource struct {
+	// configErr is set when the settings are invalid; every handler then reports it, so the user sees
+	// which field to fix instead of a generic plugin failure.
+	configErr error
+
+	settings  *settings.Settings
+	tokens    *token.Cache
+	api       *upstream.Client
+	transport []*http.Client
+	resources backend.CallResourceHandler
+	logger    log.Logger
+}
+
+// NewDatasource is the instance factory Grafana calls for each settings version.
+func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (inst instancemgmt.Instance, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			log.DefaultLogger.Error("panic building the datasource instance", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			inst, err = &Datasource{configErr: errors.New("internal error while loading the settings"), logger: log.DefaultLogger}, nil
+		}
+	}()
+	d := &Datasource{logger: log.DefaultLogger.With("datasource", s.UID)}
+	d.resources = httpadapter.New(d.routes())
+	cfg, err := settings.Load(s)
+	if err != nil {
+		d.configErr = err
+		return d, nil
+	}
+	d.settings = cfg
+
+	opts, err := s.HTTPClientOptions(ctx)
+	if err != nil {
+		d.configErr = fmt.Errorf("invalid TLS or proxy settings: %w", err)
+		return d, nil
+	}
+	// Timeouts are applied per request from our own settings (timeout, tokenTimeout); authentication
+	// comes only from our settings, never from Grafana's generic basic auth or custom headers.
+	opts.Timeouts.Timeout = 0
+	opts.BasicAuth = nil
+	opts.Header = nil
+	opts.ForwardHTTPHeaders = false
+
+	tokenHTTP, err := httpclient.New(opts)
+	if err != nil {
+		d.configErr = fmt.Errorf("building the token endpoint client: %w", err)
+		return d, nil
+	}
+	apiHTTP, err := httpclient.New(opts)
+	if err != nil {
+		d.configErr = fmt.Errorf("building the API client: %w", err)
+		return d, nil
+	}
+	d.transport = []*http.Client{tokenHTTP, apiHTTP}
+
+	secrets := cfg.Secrets()
+	grant, err := token.NewGrant(cfg.Token, tokenHTTP, secrets)
+	if err != nil {
+		d.configErr = err
+		return d, nil
+	}
+	d.tokens = token.NewCache(grant, cfg.Token.Timeout, nil)
+	d.api = upstream.New(cfg.Upstream, d.tokens, apiHTTP, secrets)
+	return d, nil
+}
+
+// Dispose is called when the settings change or the datasource is deleted: cancel a token fetch in
+// flight and close idle connections.
+func (d *Datasource) Dispose() {
+	if d.tokens != nil {
+		d.tokens.Close()
+	}
+	for _, c := range d.transport {
+		c.CloseIdleConnections()
+	}
+}
+
+// CallResource serves the routes in routes().
+func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResourceRequest, sender backend.CallResourceResponseSender) error {
+	return d.resources.CallResource(ctx, req, sender)
+}

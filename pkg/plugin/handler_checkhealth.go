@@ -1,0 +1,56 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/upstream"
+)
+
+// CheckHealth runs the same path as a query: obtain a token, then call healthCheckPath if set. The
+// message names the step that failed; errors never carry secrets.
+func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
+	fail := func(msg string) (*backend.CheckHealthResult, error) {
+		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: msg}, nil
+	}
+	if d.configErr != nil {
+		return fail("Settings: " + d.configErr.Error())
+	}
+	tok, err := d.tokens.Token(ctx)
+	if err != nil {
+		return fail(err.Error())
+	}
+	msg := fmt.Sprintf("Token obtained (expires in %s)", humanDuration(time.Until(tok.Expiry)))
+	path := d.settings.Upstream.HealthCheckPath
+	if path == "" {
+		return &backend.CheckHealthResult{Status: backend.HealthStatusOk,
+			Message: msg + "; set healthCheckPath to also test an API call"}, nil
+	}
+	resp, err := d.api.Do(ctx, upstream.Request{Method: http.MethodGet, Path: path})
+	if err != nil {
+		return fail(msg + ", but " + err.Error())
+	}
+	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: fmt.Sprintf("%s, API answered %d", msg, resp.Status)}, nil
+}
+
+// humanDuration rounds to what a person reads: 59m, 2h5m, 45s.
+func humanDuration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "0s"
+	case d < time.Minute:
+		return d.Round(time.Second).String()
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	default:
+		h := int(d / time.Hour)
+		if m := int((d % time.Hour) / time.Minute); m != 0 {
+			return fmt.Sprintf("%dh%dm", h, m)
+		}
+		return fmt.Sprintf("%dh", h)
+	}
+}

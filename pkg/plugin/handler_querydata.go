@@ -1,0 +1,85 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"sync"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/frames"
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/query"
+)
+
+// maxParallelQueries bounds how many queries of one request run at once against the API.
+const maxParallelQueries = 8
+
+// QueryData answers each query on its own: one query's failure is that query's error only.
+func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
+	resp := backend.NewQueryDataResponse()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, maxParallelQueries)
+	for _, q := range req.Queries {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(q backend.DataQuery) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			r := d.query(ctx, q)
+			mu.Lock()
+			resp.Responses[q.RefID] = r
+			mu.Unlock()
+		}(q)
+	}
+	wg.Wait()
+	return resp, nil
+}
+
+func (d *Datasource) query(ctx context.Context, q backend.DataQuery) (res backend.DataResponse) {
+	defer func() {
+		if r := recover(); r != nil {
+			d.logger.Error("panic in query", "refId", q.RefID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			res = errorResponse(fmt.Errorf("internal error while running query %s", q.RefID))
+		}
+	}()
+	if d.configErr != nil {
+		return errorResponse(d.configErr)
+	}
+	m, err := query.Parse(q.JSON)
+	if err != nil {
+		return errorResponse(err)
+	}
+	fr, err := d.run(ctx, m, q)
+	if err != nil {
+		d.logger.Debug("query failed", "refId", q.RefID, "error", err.Error())
+		return errorResponse(err)
+	}
+	return backend.DataResponse{Frames: fr}
+}
+
+// run is the data flow of one query: request, API call, decode, convert.
+func (d *Datasource) run(ctx context.Context, m *query.Model, q backend.DataQuery) (data.Frames, error) {
+	req := m.Request(q.TimeRange, q.Interval)
+	resp, err := d.api.Do(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := frames.Decode(resp.Body)
+	if err != nil {
+		return nil, &query.Error{Msg: "converting the API reply: " + err.Error()}
+	}
+	out, err := frames.Convert(doc, m.Spec(q.RefID))
+	if err != nil {
+		return nil, &query.Error{Msg: "converting the API reply: " + err.Error()}
+	}
+	for _, f := range out {
+		if f.Meta == nil {
+			f.Meta = &data.FrameMeta{}
+		}
+		f.Meta.ExecutedQueryString = req.Method + " " + resp.URL.Path
+	}
+	return out, nil
+}

@@ -1,0 +1,514 @@
+// Package settings turns a datasource's jsonData and decrypted secureJsonData into one validated,
+// typed Settings value. It is the only place that reads either: provisioned datasources never pass
+// through the ConfigEditor, so every default and every check lives here.
+package settings
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/jsonsel"
+)
+
+// Grant types.
+const (
+	GrantClientCredentials = "client_credentials"
+	GrantAuthorizationCode = "authorization_code"
+)
+
+// Client authentication styles on the token request.
+const (
+	ClientAuthBody  = "body"
+	ClientAuthBasic = "basic"
+)
+
+// Token request encodings.
+const (
+	EncodingForm = "form"
+	EncodingJSON = "json"
+)
+
+// Where the token is found in the token endpoint's reply.
+const (
+	TokenInBody   = "body"
+	TokenInHeader = "header"
+)
+
+// TokenPlaceholder is replaced by the access token in TokenHeaderTemplate.
+const TokenPlaceholder = "{{token}}"
+
+// Defaults, documented in docs/configuration.md.
+const (
+	DefaultTokenPath           = "access_token"
+	DefaultExpiresInPath       = "expires_in"
+	DefaultRefreshTokenPath    = "refresh_token"
+	DefaultTokenLifetime       = time.Hour
+	DefaultTokenHeaderName     = "Authorization"
+	DefaultTokenHeaderTemplate = "Bearer " + TokenPlaceholder
+	DefaultClientIDHeaderName  = "X-Client-ID"
+	DefaultTimeout             = 30 * time.Second
+	DefaultTokenTimeout        = 15 * time.Second
+	DefaultMaxResponseBytes    = 16 << 20
+)
+
+// NameValue is a header or parameter whose value is already resolved (secure values included).
+type NameValue struct {
+	Name  string
+	Value string
+	// Secure marks a value that came from secureJsonData and must never be shown.
+	Secure bool
+}
+
+// Token holds everything needed to obtain and read a token.
+type Token struct {
+	GrantType         string
+	URL               string
+	ClientID          string
+	ClientSecret      string
+	Scopes            []string
+	Audience          string
+	Resource          string
+	ClientAuth        string
+	Encoding          string
+	ClientIDParam     string
+	ClientSecretParam string
+	OmitGrantType     bool
+	Params            []NameValue
+	Headers           []NameValue
+
+	Location         string
+	Path             string
+	ResponseHeader   string
+	ExpiresInPath    string
+	ExpiresAtPath    string
+	IssuedAtPath     string
+	RefreshTokenPath string
+	SuccessPath      string
+	SuccessValue     string
+	DefaultLifetime  time.Duration
+	Timeout          time.Duration
+}
+
+// Upstream holds everything needed to call the API.
+type Upstream struct {
+	BaseURL             *url.URL
+	TokenHeaderName     string
+	TokenHeaderTemplate string
+	ClientIDHeaderName  string // empty: the client id is not sent
+	ClientID            string
+	Headers             []NameValue
+	HealthCheckPath     string
+	Timeout             time.Duration
+	MaxResponseBytes    int64
+}
+
+// Settings is the validated configuration of one datasource instance.
+type Settings struct {
+	Token    Token
+	Upstream Upstream
+}
+
+// Secrets returns every secret value of these settings, for redaction and for tests that prove
+// secrets never leak.
+func (s Settings) Secrets() []string {
+	out := []string{s.Token.ClientSecret}
+	for _, lists := range [][]NameValue{s.Token.Params, s.Token.Headers, s.Upstream.Headers} {
+		for _, nv := range lists {
+			if nv.Secure {
+				out = append(out, nv.Value)
+			}
+		}
+	}
+	return out
+}
+
+// FieldError says which setting is wrong and why. It never carries a secret value.
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+func (e *FieldError) Error() string { return fmt.Sprintf("invalid setting %s: %s", e.Field, e.Reason) }
+
+// wire is jsonData exactly as stored by Grafana.
+type wire struct {
+	GrantType            string     `json:"grantType"`
+	TokenURL             string     `json:"tokenUrl"`
+	Scopes               string     `json:"scopes"`
+	Audience             string     `json:"audience"`
+	Resource             string     `json:"resource"`
+	ClientAuth           string     `json:"clientAuth"`
+	TokenRequestEncoding string     `json:"tokenRequestEncoding"`
+	ClientIDParam        string     `json:"clientIdParam"`
+	ClientSecretParam    string     `json:"clientSecretParam"`
+	OmitGrantType        bool       `json:"omitGrantType"`
+	TokenParams          []wireItem `json:"tokenParams"`
+	TokenHeaders         []wireItem `json:"tokenHeaders"`
+	TokenLocation        string     `json:"tokenLocation"`
+	TokenPath            *string    `json:"tokenPath"`
+	TokenResponseHeader  string     `json:"tokenResponseHeader"`
+	ExpiresInPath        *string    `json:"expiresInPath"`
+	ExpiresAtPath        string     `json:"expiresAtPath"`
+	IssuedAtPath         string     `json:"issuedAtPath"`
+	RefreshTokenPath     *string    `json:"refreshTokenPath"`
+	SuccessPath          string     `json:"successPath"`
+	SuccessValue         flexString `json:"successValue"`
+	DefaultTokenLifetime flexString `json:"defaultTokenLifetime"`
+	TokenHeaderName      string     `json:"tokenHeaderName"`
+	TokenHeaderTemplate  string     `json:"tokenHeaderTemplate"`
+	SendClientIDHeader   bool       `json:"sendClientIdHeader"`
+	ClientIDHeaderName   string     `json:"clientIdHeaderName"`
+	Headers              []wireItem `json:"headers"`
+	HealthCheckPath      string     `json:"healthCheckPath"`
+	Timeout              flexString `json:"timeout"`
+	TokenTimeout         flexString `json:"tokenTimeout"`
+	MaxResponseBytes     flexString `json:"maxResponseBytes"`
+}
+
+type wireItem struct {
+	Name   string `json:"name"`
+	Value  string `json:"value"`
+	Secure bool   `json:"secure"`
+}
+
+// flexString accepts a JSON string, number or bool, because provisioning YAML writes `timeout: 30`
+// as easily as `timeout: "30s"`.
+type flexString string
+
+func (f *flexString) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*f = flexString(s)
+		return nil
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	switch v.(type) {
+	case nil:
+		*f = ""
+	case float64, bool:
+		*f = flexString(strings.TrimSpace(string(b)))
+	default:
+		return fmt.Errorf("want a string or a number")
+	}
+	return nil
+}
+
+// Load parses and validates the settings of one datasource instance.
+func Load(s backend.DataSourceInstanceSettings) (*Settings, error) {
+	var w wire
+	if len(s.JSONData) > 0 && string(s.JSONData) != "null" {
+		if err := json.Unmarshal(s.JSONData, &w); err != nil {
+			return nil, &FieldError{Field: "jsonData", Reason: "not a valid JSON object: " + describeJSONError(err)}
+		}
+	}
+	secure := s.DecryptedSecureJSONData
+	if secure == nil {
+		secure = map[string]string{}
+	}
+	var out Settings
+	t := &out.Token
+	u := &out.Upstream
+
+	base, err := parseBaseURL(s.URL)
+	if err != nil {
+		return nil, err
+	}
+	u.BaseURL = base
+
+	t.GrantType = orDefault(w.GrantType, GrantClientCredentials)
+	if t.GrantType != GrantClientCredentials {
+		return nil, &FieldError{"grantType", fmt.Sprintf("%q is not supported; use %q", t.GrantType, GrantClientCredentials)}
+	}
+	if t.URL, err = parseHTTPURL("tokenUrl", w.TokenURL); err != nil {
+		return nil, err
+	}
+	t.ClientID = strings.TrimSpace(secure["clientId"])
+	t.ClientSecret = secure["clientSecret"]
+	if t.ClientID == "" {
+		return nil, &FieldError{"secureJsonData.clientId", "is required (the client id is a secure field)"}
+	}
+	if t.ClientSecret == "" {
+		return nil, &FieldError{"secureJsonData.clientSecret", "is required"}
+	}
+	t.Scopes = strings.FieldsFunc(w.Scopes, func(r rune) bool { return r == ' ' || r == ',' || r == '\n' || r == '\t' })
+	t.Audience = strings.TrimSpace(w.Audience)
+	t.Resource = strings.TrimSpace(w.Resource)
+	if t.ClientAuth, err = oneOf("clientAuth", w.ClientAuth, ClientAuthBody, ClientAuthBasic); err != nil {
+		return nil, err
+	}
+	if t.Encoding, err = oneOf("tokenRequestEncoding", w.TokenRequestEncoding, EncodingForm, EncodingJSON); err != nil {
+		return nil, err
+	}
+	t.ClientIDParam = orDefault(w.ClientIDParam, "client_id")
+	t.ClientSecretParam = orDefault(w.ClientSecretParam, "client_secret")
+	t.OmitGrantType = w.OmitGrantType
+	if t.Params, err = resolveItems("tokenParams", "tokenParam.", w.TokenParams, secure, false); err != nil {
+		return nil, err
+	}
+	if t.Headers, err = resolveItems("tokenHeaders", "tokenHeader.", w.TokenHeaders, secure, true); err != nil {
+		return nil, err
+	}
+
+	if t.Location, err = oneOf("tokenLocation", w.TokenLocation, TokenInBody, TokenInHeader); err != nil {
+		return nil, err
+	}
+	t.Path = strings.TrimSpace(deref(w.TokenPath, DefaultTokenPath))
+	t.ResponseHeader = strings.TrimSpace(w.TokenResponseHeader)
+	switch t.Location {
+	case TokenInBody:
+		if t.Path == "" {
+			return nil, &FieldError{"tokenPath", "is required when tokenLocation is body"}
+		}
+	case TokenInHeader:
+		if err := checkHeaderName("tokenResponseHeader", t.ResponseHeader); err != nil {
+			return nil, err
+		}
+	}
+	t.ExpiresInPath = strings.TrimSpace(deref(w.ExpiresInPath, DefaultExpiresInPath))
+	t.ExpiresAtPath = strings.TrimSpace(w.ExpiresAtPath)
+	t.IssuedAtPath = strings.TrimSpace(w.IssuedAtPath)
+	t.RefreshTokenPath = strings.TrimSpace(deref(w.RefreshTokenPath, DefaultRefreshTokenPath))
+	t.SuccessPath = strings.TrimSpace(w.SuccessPath)
+	t.SuccessValue = strings.TrimSpace(string(w.SuccessValue))
+	if (t.SuccessPath == "") != (t.SuccessValue == "") {
+		return nil, &FieldError{"successPath", "successPath and successValue must be set together"}
+	}
+	for _, p := range []struct{ field, path string }{
+		{"tokenPath", t.Path}, {"expiresInPath", t.ExpiresInPath}, {"expiresAtPath", t.ExpiresAtPath},
+		{"issuedAtPath", t.IssuedAtPath}, {"refreshTokenPath", t.RefreshTokenPath}, {"successPath", t.SuccessPath},
+	} {
+		if p.path != "" {
+			if _, err := jsonsel.Compile(p.path); err != nil {
+				return nil, &FieldError{p.field, err.Error()}
+			}
+		}
+	}
+	if t.DefaultLifetime, err = parseDuration("defaultTokenLifetime", string(w.DefaultTokenLifetime), DefaultTokenLifetime); err != nil {
+		return nil, err
+	}
+	if t.Timeout, err = parseDuration("tokenTimeout", string(w.TokenTimeout), DefaultTokenTimeout); err != nil {
+		return nil, err
+	}
+
+	u.TokenHeaderName = orDefault(w.TokenHeaderName, DefaultTokenHeaderName)
+	if err := checkHeaderName("tokenHeaderName", u.TokenHeaderName); err != nil {
+		return nil, err
+	}
+	u.TokenHeaderTemplate = orDefault(w.TokenHeaderTemplate, DefaultTokenHeaderTemplate)
+	if !strings.Contains(u.TokenHeaderTemplate, TokenPlaceholder) {
+		return nil, &FieldError{"tokenHeaderTemplate", fmt.Sprintf("must contain %s, e.g. %q or %q", TokenPlaceholder, DefaultTokenHeaderTemplate, TokenPlaceholder)}
+	}
+	if strings.ContainsAny(u.TokenHeaderTemplate, "\r\n") {
+		return nil, &FieldError{"tokenHeaderTemplate", "must not contain line breaks"}
+	}
+	if w.SendClientIDHeader {
+		u.ClientIDHeaderName = orDefault(w.ClientIDHeaderName, DefaultClientIDHeaderName)
+		if err := checkHeaderName("clientIdHeaderName", u.ClientIDHeaderName); err != nil {
+			return nil, err
+		}
+		if strings.EqualFold(u.ClientIDHeaderName, u.TokenHeaderName) {
+			return nil, &FieldError{"clientIdHeaderName", "must differ from tokenHeaderName"}
+		}
+		u.ClientID = t.ClientID
+	}
+	if u.Headers, err = resolveItems("headers", "header.", w.Headers, secure, true); err != nil {
+		return nil, err
+	}
+	for _, h := range u.Headers {
+		if strings.EqualFold(h.Name, u.TokenHeaderName) || (u.ClientIDHeaderName != "" && strings.EqualFold(h.Name, u.ClientIDHeaderName)) {
+			return nil, &FieldError{"headers", fmt.Sprintf("header %q is set by the plugin (token or client id header) and cannot be overridden", h.Name)}
+		}
+	}
+	u.HealthCheckPath = strings.TrimSpace(w.HealthCheckPath)
+	if u.Timeout, err = parseDuration("timeout", string(w.Timeout), DefaultTimeout); err != nil {
+		return nil, err
+	}
+	u.MaxResponseBytes = DefaultMaxResponseBytes
+	if v := strings.TrimSpace(string(w.MaxResponseBytes)); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return nil, &FieldError{"maxResponseBytes", fmt.Sprintf("%q is not a positive whole number of bytes", v)}
+		}
+		u.MaxResponseBytes = n
+	}
+	return &out, nil
+}
+
+func parseBaseURL(raw string) (*url.URL, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return nil, &FieldError{"url", "the API base URL is required (e.g. https://api.example.com/v1)"}
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, &FieldError{"url", "must be an absolute http or https URL such as https://api.example.com/v1"}
+	}
+	if u.User != nil {
+		return nil, &FieldError{"url", "must not contain user:password@; use headers or the token settings"}
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, &FieldError{"url", "must not contain a query string or fragment; put parameters in the query"}
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+func parseHTTPURL(field, raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "", &FieldError{field, "is required"}
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", &FieldError{field, "must be an absolute http or https URL"}
+	}
+	if u.User != nil {
+		return "", &FieldError{field, "must not contain user:password@"}
+	}
+	return raw, nil
+}
+
+func resolveItems(field, securePrefix string, items []wireItem, secure map[string]string, header bool) ([]NameValue, error) {
+	out := make([]NameValue, 0, len(items))
+	seen := map[string]bool{}
+	for i, it := range items {
+		name := strings.TrimSpace(it.Name)
+		where := fmt.Sprintf("%s[%d]", field, i)
+		if name == "" {
+			return nil, &FieldError{where, "name is required"}
+		}
+		if header {
+			if err := checkHeaderName(where+".name", name); err != nil {
+				return nil, err
+			}
+			name = http.CanonicalHeaderKey(name)
+		}
+		key := name
+		if header {
+			key = strings.ToLower(name)
+		}
+		if seen[key] {
+			return nil, &FieldError{where, fmt.Sprintf("%q appears twice", name)}
+		}
+		seen[key] = true
+		nv := NameValue{Name: name, Value: it.Value}
+		if it.Secure {
+			if it.Value != "" {
+				return nil, &FieldError{where, "a secure value belongs in secureJsonData[\"" + securePrefix + it.Name + "\"], not in jsonData"}
+			}
+			v, ok := lookupSecure(secure, securePrefix, it.Name, header)
+			if !ok {
+				return nil, &FieldError{"secureJsonData." + securePrefix + it.Name, "is missing (declared secure in " + where + ")"}
+			}
+			nv.Value, nv.Secure = v, true
+		}
+		if header && strings.ContainsAny(nv.Value, "\r\n") {
+			return nil, &FieldError{where + ".value", "must not contain line breaks"}
+		}
+		out = append(out, nv)
+	}
+	return out, nil
+}
+
+// lookupSecure finds secureJsonData["<prefix><name>"]; header names match case-insensitively
+// because the editor and a hand-written YAML may spell them differently.
+func lookupSecure(secure map[string]string, prefix, name string, header bool) (string, bool) {
+	if v, ok := secure[prefix+name]; ok {
+		return v, true
+	}
+	if !header {
+		return "", false
+	}
+	keys := make([]string, 0, len(secure))
+	for k := range secure {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if strings.HasPrefix(k, prefix) && strings.EqualFold(k[len(prefix):], name) {
+			return secure[k], true
+		}
+	}
+	return "", false
+}
+
+func checkHeaderName(field, name string) error {
+	if name == "" {
+		return &FieldError{field, "a header name is required"}
+	}
+	for _, r := range name {
+		// RFC 9110 token characters.
+		if r > 0x7e || r <= 0x20 || strings.ContainsRune("\"(),/:;<=>?@[\\]{}", r) {
+			return &FieldError{field, fmt.Sprintf("%q is not a valid HTTP header name", name)}
+		}
+	}
+	return nil
+}
+
+func oneOf(field, v string, allowed ...string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return allowed[0], nil
+	}
+	for _, a := range allowed {
+		if strings.EqualFold(v, a) {
+			return a, nil
+		}
+	}
+	return "", &FieldError{field, fmt.Sprintf("%q is not one of %s", v, strings.Join(allowed, ", "))}
+}
+
+// parseDuration accepts Go durations ("90s", "1h") or a plain number of seconds.
+func parseDuration(field, v string, def time.Duration) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return def, nil
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+		if secs <= 0 {
+			return 0, &FieldError{field, "must be positive"}
+		}
+		return time.Duration(secs * float64(time.Second)), nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, &FieldError{field, fmt.Sprintf("%q is not a duration such as 30s, 5m or 1h", v)}
+	}
+	if d <= 0 {
+		return 0, &FieldError{field, "must be positive"}
+	}
+	return d, nil
+}
+
+func describeJSONError(err error) string {
+	if te, ok := err.(*json.UnmarshalTypeError); ok {
+		return fmt.Sprintf("field %s must be of JSON type %s, not %s", te.Field, te.Type.Kind(), te.Value)
+	}
+	return err.Error()
+}
+
+func orDefault(v, def string) string {
+	if v = strings.TrimSpace(v); v == "" {
+		return def
+	}
+	return v
+}
+
+func deref(p *string, def string) string {
+	if p == nil {
+		return def
+	}
+	return *p
+}

@@ -1,0 +1,219 @@
+package token
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/sync/singleflight"
+)
+
+// Fetcher obtains a fresh token; Grant is the real one.
+type Fetcher interface {
+	Fetch(ctx context.Context, refreshToken string) (*oauth2.Token, error)
+}
+
+// Backoff bounds, chosen so a dead token endpoint sees a handful of requests a minute however many
+// queries are waiting, and a server's Retry-After cannot stall us for longer than maxRetryAfter.
+const (
+	backoffBase   = time.Second
+	backoffCap    = time.Minute
+	maxRetryAfter = 5 * time.Minute
+	// maxRefreshMargin is how early a long-lived token is refreshed.
+	maxRefreshMargin = time.Minute
+)
+
+// Cache is the per-instance token cache: the hot path is one atomic load; on an empty or stale
+// cache, concurrent callers share a single fetch; failures back off, shared by all callers.
+type Cache struct {
+	fetch   Fetcher
+	timeout time.Duration
+	now     func() time.Time
+
+	base   context.Context // detached from callers, cancelled by Close
+	cancel context.CancelFunc
+
+	cur atomic.Pointer[entry]
+	sf  singleflight.Group
+
+	mu           sync.Mutex // guards the fields below; never held across a network call
+	failures     int
+	backoffUntil time.Time
+	lastErr      error
+	refreshToken string // survives Invalidate so a rejected access token can still be refreshed
+}
+
+type entry struct {
+	tok       *oauth2.Token
+	refreshAt time.Time
+	obtained  time.Time
+}
+
+// NewCache wraps f. timeout bounds each fetch; now is the clock (time.Now outside tests).
+func NewCache(f Fetcher, timeout time.Duration, now func() time.Time) *Cache {
+	if now == nil {
+		now = time.Now
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Cache{fetch: f, timeout: timeout, now: now, base: ctx, cancel: cancel}
+}
+
+var _ Source = (*Cache)(nil)
+
+// Token returns the cached token, or fetches one. The caller's context only bounds its own wait:
+// the fetch runs on a detached context so one impatient caller cannot fail the others.
+func (c *Cache) Token(ctx context.Context) (*oauth2.Token, error) {
+	now := c.now()
+	e := c.cur.Load()
+	if e != nil && now.Before(e.refreshAt) {
+		metricCacheHits.Inc()
+		return e.tok, nil
+	}
+	if err := c.backingOff(now); err != nil {
+		if e != nil && now.Before(e.tok.Expiry) {
+			return e.tok, nil // still valid: serve it while the endpoint recovers
+		}
+		return nil, err
+	}
+	ch := c.sf.DoChan("token", func() (any, error) { return c.refresh() })
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			if e != nil && c.now().Before(e.tok.Expiry) {
+				return e.tok, nil
+			}
+			return nil, r.Err
+		}
+		return r.Val.(*oauth2.Token), nil
+	case <-ctx.Done():
+		return nil, &Error{Step: StepRequest, Msg: fmt.Sprintf("gave up waiting for the token: %v", ctx.Err())}
+	}
+}
+
+// Invalidate drops tok if it is still the cached token.
+func (c *Cache) Invalidate(tok *oauth2.Token) {
+	if e := c.cur.Load(); e != nil && e.tok == tok {
+		c.cur.CompareAndSwap(e, nil)
+	}
+}
+
+// Close cancels an in-flight fetch. The cache must not be used afterwards.
+func (c *Cache) Close() { c.cancel() }
+
+// Status describes the cache without revealing the token.
+func (c *Cache) Status() Status {
+	now := c.now()
+	var s Status
+	if e := c.cur.Load(); e != nil && now.Before(e.tok.Expiry) {
+		s.Cached = true
+		s.ExpiresAt = e.tok.Expiry.UTC()
+		s.ExpiresIn = e.tok.Expiry.Sub(now).Round(time.Second).String()
+		s.ObtainedAt = e.obtained.UTC()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s.HasRefreshToken = c.refreshToken != ""
+	if c.lastErr != nil {
+		s.LastError = c.lastErr.Error()
+	}
+	if now.Before(c.backoffUntil) {
+		s.BackoffUntil = c.backoffUntil.UTC()
+	}
+	return s
+}
+
+func (c *Cache) backingOff(now time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if now.Before(c.backoffUntil) {
+		return &BackoffError{Last: c.lastErr, Until: c.backoffUntil, now: now}
+	}
+	return nil
+}
+
+func (c *Cache) refresh() (*oauth2.Token, error) {
+	now := c.now()
+	// A flight that finished just before this one started may already have done the work.
+	if e := c.cur.Load(); e != nil && now.Before(e.refreshAt) {
+		return e.tok, nil
+	}
+	if err := c.backingOff(now); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	rt := c.refreshToken
+	c.mu.Unlock()
+
+	ctx, cancel := context.WithTimeout(c.base, c.timeout)
+	defer cancel()
+	start := time.Now()
+	tok, err := c.fetch.Fetch(ctx, rt)
+	metricTokenLatency.Observe(time.Since(start).Seconds())
+	done := c.now()
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil {
+		metricTokenRequests.WithLabelValues(outcome(err)).Inc()
+		if ctx.Err() != nil && c.base.Err() == nil {
+			err = &Error{Step: StepRequest, Msg: fmt.Sprintf("no answer within tokenTimeout (%s)", c.timeout)}
+		}
+		c.failures++
+		c.lastErr = err
+		c.backoffUntil = done.Add(c.backoffFor(err))
+		if IsInvalidGrant(err) {
+			c.refreshToken = ""
+		}
+		return nil, err
+	}
+	metricTokenRequests.WithLabelValues("success").Inc()
+	c.failures, c.lastErr, c.backoffUntil = 0, nil, time.Time{}
+	if tok.RefreshToken != "" {
+		c.refreshToken = tok.RefreshToken
+	}
+	c.cur.Store(&entry{tok: tok, refreshAt: refreshAt(done, tok.Expiry), obtained: done})
+	return tok, nil
+}
+
+// backoffFor is exponential with a cap and a little jitter (so replicas spread out), and honours a
+// server's Retry-After up to maxRetryAfter. Must be called with mu held.
+func (c *Cache) backoffFor(err error) time.Duration {
+	d := backoffBase << min(c.failures-1, 10)
+	d = min(d, backoffCap)
+	d -= time.Duration(rand.Int64N(int64(d) / 5)) // up to 20% shorter
+	var te *Error
+	if errors.As(err, &te) && te.RetryAfter > 0 {
+		d = max(d, min(te.RetryAfter, maxRetryAfter))
+	}
+	return d
+}
+
+// refreshAt schedules the refresh: half the lifetime early for short tokens (a 2 s token is reused
+// for about a second), at most maxRefreshMargin early for long ones.
+func refreshAt(now, expiry time.Time) time.Time {
+	life := expiry.Sub(now)
+	if life <= 0 {
+		return now
+	}
+	return expiry.Add(-min(life/2, maxRefreshMargin))
+}
+
+func outcome(err error) string {
+	var te *Error
+	if !errors.As(err, &te) {
+		return "error"
+	}
+	switch {
+	case te.Status == 0:
+		return "transport_error"
+	case te.Step == StepReply:
+		return "bad_reply"
+	default:
+		return fmt.Sprintf("http_%dxx", te.Status/100)
+	}
+}

@@ -1,0 +1,183 @@
+package token
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/settings"
+)
+
+// maxReplyBytes bounds what we read from a token endpoint: real replies are a few KB.
+const maxReplyBytes = 1 << 20
+
+// Grant fetches tokens from the token endpoint as configured: client credentials, and the refresh
+// grant when an earlier reply carried a refresh token. It does no caching.
+type Grant struct {
+	cfg    settings.Token
+	client *http.Client
+	reader *replyReader
+	redact *strings.Replacer
+	now    func() time.Time
+}
+
+// NewGrant builds a Grant. client must not carry any API token middleware; redirects are refused
+// here so that a token endpoint cannot bounce the client secret to another host.
+func NewGrant(cfg settings.Token, client *http.Client, secrets []string) (*Grant, error) {
+	reader, err := newReplyReader(cfg)
+	if err != nil {
+		return nil, err
+	}
+	c := *client
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &Grant{cfg: cfg, client: &c, reader: reader, redact: newRedactor(secrets), now: time.Now}, nil
+}
+
+// Fetch obtains a new token. When refreshToken is set it tries the refresh grant first and falls
+// back to the primary grant if the server says the refresh token is no longer valid.
+func (g *Grant) Fetch(ctx context.Context, refreshToken string) (*oauth2.Token, error) {
+	if refreshToken != "" {
+		tok, err := g.do(ctx, refreshToken)
+		if err == nil || !IsInvalidGrant(err) {
+			return tok, err
+		}
+	}
+	return g.do(ctx, "")
+}
+
+func (g *Grant) do(ctx context.Context, refreshToken string) (*oauth2.Token, error) {
+	req, err := g.newRequest(ctx, refreshToken)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := g.client.Do(req)
+	if err != nil {
+		return nil, &Error{Step: StepRequest, Msg: g.redactErr(err)}
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxReplyBytes+1))
+	if err != nil {
+		return nil, &Error{Step: StepRequest, Status: resp.StatusCode, Msg: "reading the reply: " + g.redactErr(err)}
+	}
+	if len(body) > maxReplyBytes {
+		return nil, &Error{Step: StepReply, Status: resp.StatusCode, Msg: fmt.Sprintf("reply is larger than %d bytes", maxReplyBytes)}
+	}
+	tok, err := g.reader.read(resp, body, g.now())
+	if err != nil {
+		var te *Error
+		if errors.As(err, &te) {
+			te.Msg = g.redact.Replace(te.Msg)
+		}
+		return nil, err
+	}
+	return tok, nil
+}
+
+func (g *Grant) redactErr(err error) string { return g.redact.Replace(err.Error()) }
+
+// newRequest builds the token request from the settings: parameters, client authentication,
+// encoding and headers.
+func (g *Grant) newRequest(ctx context.Context, refreshToken string) (*http.Request, error) {
+	c := g.cfg
+	var keys []string
+	vals := map[string]string{}
+	set := func(k, v string) {
+		if _, ok := vals[k]; !ok {
+			keys = append(keys, k)
+		}
+		vals[k] = v
+	}
+	if refreshToken != "" {
+		set("grant_type", "refresh_token")
+		set("refresh_token", refreshToken)
+	} else if !c.OmitGrantType {
+		set("grant_type", c.GrantType)
+	}
+	if len(c.Scopes) > 0 {
+		set("scope", strings.Join(c.Scopes, " "))
+	}
+	if c.Audience != "" {
+		set("audience", c.Audience)
+	}
+	if c.Resource != "" {
+		set("resource", c.Resource)
+	}
+	for _, p := range c.Params {
+		set(p.Name, p.Value)
+	}
+	if c.ClientAuth == settings.ClientAuthBody {
+		set(c.ClientIDParam, c.ClientID)
+		set(c.ClientSecretParam, c.ClientSecret)
+	}
+
+	var body []byte
+	var contentType string
+	switch c.Encoding {
+	case settings.EncodingJSON:
+		obj := make(map[string]string, len(vals))
+		for k, v := range vals {
+			obj[k] = v
+		}
+		body, _ = json.Marshal(obj) // a map of strings always marshals
+		contentType = "application/json"
+	default:
+		form := url.Values{}
+		for _, k := range keys {
+			form.Set(k, vals[k])
+		}
+		body = []byte(form.Encode())
+		contentType = "application/x-www-form-urlencoded"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, bytes.NewReader(body))
+	if err != nil {
+		return nil, &Error{Step: StepRequest, Msg: "building the request: invalid tokenUrl"}
+	}
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("Accept", "application/json")
+	if c.ClientAuth == settings.ClientAuthBasic {
+		// RFC 6749 section 2.3.1: both parts are form-encoded before Basic encoding.
+		req.SetBasicAuth(url.QueryEscape(c.ClientID), url.QueryEscape(c.ClientSecret))
+	}
+	for _, h := range c.Headers {
+		req.Header.Set(h.Name, h.Value)
+	}
+	return req, nil
+}
+
+func newRedactor(secrets []string) *strings.Replacer {
+	var pairs []string
+	for _, s := range secrets {
+		if len(s) >= 4 { // shorter values would redact ordinary words
+			pairs = append(pairs, s, "[redacted]")
+			if q := url.QueryEscape(s); q != s {
+				pairs = append(pairs, q, "[redacted]")
+			}
+		}
+	}
+	return strings.NewReplacer(pairs...)
+}
+
+// parseRetryAfter reads a Retry-After header (seconds or an HTTP date).
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.Atoi(v); err == nil && secs > 0 {
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}

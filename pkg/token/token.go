@@ -1,0 +1,89 @@
+// Package token obtains, reads and caches access tokens. The token value lives only here and in the
+// one upstream middleware that writes it onto a request.
+//
+// The shape follows golang.org/x/oauth2: a one-method source (plus Invalidate, because an API's 401
+// must be able to drop a token the cache still believes in), and behaviour added by wrapping it.
+package token
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// Source hands out a valid token. Implementations are safe for concurrent use.
+type Source interface {
+	Token(ctx context.Context) (*oauth2.Token, error)
+	// Invalidate tells the source that tok was rejected by the API; the next Token call fetches anew.
+	// A token that is no longer the current one is ignored, so concurrent 401s cause one fetch.
+	Invalidate(tok *oauth2.Token)
+}
+
+// Steps of obtaining a token, named in errors so a user knows where it broke.
+const (
+	StepRequest = "token request" // sending the request, transport errors, non-2xx answers
+	StepReply   = "token reply"   // a 2xx answer we could not read a token from
+)
+
+// Error is a failure to obtain a token. Message never contains a secret: values the reply echoes
+// back are redacted before the error is built.
+type Error struct {
+	Step   string
+	Status int // HTTP status of the token endpoint; 0 if none was received
+	// Code is the OAuth2 error code of the reply ("invalid_client", "invalid_grant"), if any.
+	Code string
+	Msg  string
+	// RetryAfter is the server's Retry-After, if it sent one.
+	RetryAfter time.Duration
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Step)
+	b.WriteString(" failed")
+	if e.Status != 0 {
+		fmt.Fprintf(&b, " (HTTP %d)", e.Status)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// IsInvalidGrant reports whether err says the grant (refresh token, code) is no longer valid.
+func IsInvalidGrant(err error) bool {
+	var te *Error
+	return errors.As(err, &te) && te.Code == "invalid_grant"
+}
+
+// BackoffError is returned without contacting the token endpoint while it is backing off after
+// failures. It wraps the last failure.
+type BackoffError struct {
+	Last  error
+	Until time.Time
+	now   time.Time
+}
+
+func (e *BackoffError) Error() string {
+	wait := e.Until.Sub(e.now).Round(time.Second)
+	if wait < time.Second {
+		wait = time.Second
+	}
+	return fmt.Sprintf("%v (token endpoint backing off; next attempt in %s)", e.Last, wait)
+}
+
+func (e *BackoffError) Unwrap() error { return e.Last }
+
+// Status describes the cached token without revealing it.
+type Status struct {
+	Cached          bool      `json:"cached"`
+	ExpiresAt       time.Time `json:"expiresAt,omitzero"`
+	ExpiresIn       string    `json:"expiresIn,omitempty"`
+	ObtainedAt      time.Time `json:"obtainedAt,omitzero"`
+	HasRefreshToken bool      `json:"hasRefreshToken"`
+	LastError       string    `json:"lastError,omitempty"`
+	BackoffUntil    time.Time `json:"backoffUntil,omitzero"`
+}

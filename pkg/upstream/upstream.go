@@ -1,0 +1,247 @@
+// Package upstream calls the API: it resolves a query's path under the configured base URL, puts
+// the token and the configured headers on the request, retries once with a new token after a 401,
+// refuses redirects to other hosts and bounds the reply size.
+package upstream
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/settings"
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/token"
+)
+
+// Steps named in errors.
+const (
+	StepURL     = "API URL"
+	StepRequest = "API request"
+	StepReply   = "API reply"
+)
+
+// maxRedirects bounds same-host redirects.
+const maxRedirects = 5
+
+// Error is a failure to call the API. Msg never holds a secret or token.
+type Error struct {
+	Step   string
+	Status int
+	Msg    string
+}
+
+func (e *Error) Error() string {
+	if e.Status != 0 {
+		return fmt.Sprintf("%s failed (HTTP %d): %s", e.Step, e.Status, e.Msg)
+	}
+	return fmt.Sprintf("%s failed: %s", e.Step, e.Msg)
+}
+
+var metricAPIRequests = promauto.NewCounterVec(prometheus.CounterOpts{
+	Namespace: "oauth2rest", Name: "api_requests_total",
+	Help: "API requests by HTTP status (0 = no answer).",
+}, []string{"status"})
+
+// Request is one API call, with a path relative to the base URL.
+type Request struct {
+	Method string
+	Path   string
+	Params url.Values
+	Header http.Header
+	Body   []byte
+}
+
+// Response is a complete, size-checked API reply.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+	URL    *url.URL // the URL that answered (after same-host redirects)
+}
+
+// Client calls the API for one datasource instance.
+type Client struct {
+	cfg    settings.Upstream
+	src    token.Source
+	http   *http.Client
+	redact *strings.Replacer
+}
+
+// New wraps hc (one per instance, keep-alive) with the API rules. secrets are redacted from error
+// messages that quote the API's reply.
+func New(cfg settings.Upstream, src token.Source, hc *http.Client, secrets []string) *Client {
+	c := *hc
+	base := cfg.BaseURL
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if req.URL.Host != base.Host || req.URL.Scheme != base.Scheme {
+			// Go would copy custom headers (our token header) to the new host: never follow.
+			return &Error{Step: StepRequest, Msg: fmt.Sprintf("the API redirected to another host (%s); redirects that leave %s are not followed", req.URL.Host, base.Host)}
+		}
+		if len(via) >= maxRedirects {
+			return &Error{Step: StepRequest, Msg: fmt.Sprintf("more than %d redirects", maxRedirects)}
+		}
+		return nil
+	}
+	var pairs []string
+	for _, s := range secrets {
+		if len(s) >= 4 {
+			pairs = append(pairs, s, "[redacted]")
+		}
+	}
+	return &Client{cfg: cfg, src: src, http: &c, redact: strings.NewReplacer(pairs...)}
+}
+
+// Do sends req with the token. A 401 drops the token and retries once with a new one.
+func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
+	u, err := ResolveURL(c.cfg.BaseURL, req.Path, req.Params)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.checkHeaders(req.Header); err != nil {
+		return nil, err
+	}
+	method := strings.ToUpper(strings.TrimSpace(req.Method))
+	if method == "" {
+		method = http.MethodGet
+	}
+	if method != http.MethodGet && method != http.MethodPost {
+		return nil, &Error{Step: StepURL, Msg: fmt.Sprintf("method %q is not supported; use GET or POST", req.Method)}
+	}
+	for attempt := 0; ; attempt++ {
+		tok, err := c.src.Token(ctx)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := c.send(ctx, method, u, req, tok.AccessToken)
+		if err != nil {
+			return nil, err
+		}
+		if resp.Status == http.StatusUnauthorized && attempt == 0 {
+			c.src.Invalidate(tok)
+			continue
+		}
+		if resp.Status < 200 || resp.Status > 299 {
+			return resp, &Error{Step: StepReply, Status: resp.Status, Msg: c.describe(resp, tok.AccessToken)}
+		}
+		return resp, nil
+	}
+}
+
+func (c *Client) send(ctx context.Context, method string, u *url.URL, req Request, accessToken string) (*Response, error) {
+	var body io.Reader
+	if len(req.Body) > 0 {
+		body = bytes.NewReader(req.Body)
+	}
+	hr, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	if err != nil {
+		return nil, &Error{Step: StepURL, Msg: "building the request: " + err.Error()}
+	}
+	for k, vs := range req.Header {
+		for _, v := range vs {
+			hr.Header.Add(k, v)
+		}
+	}
+	if len(req.Body) > 0 && hr.Header.Get("Content-Type") == "" {
+		hr.Header.Set("Content-Type", "application/json")
+	}
+	if hr.Header.Get("Accept") == "" {
+		hr.Header.Set("Accept", "application/json")
+	}
+	for _, h := range c.cfg.Headers {
+		hr.Header.Set(h.Name, h.Value)
+	}
+	if c.cfg.ClientIDHeaderName != "" {
+		hr.Header.Set(c.cfg.ClientIDHeaderName, c.cfg.ClientID)
+	}
+	hr.Header.Set(c.cfg.TokenHeaderName, strings.Replace(c.cfg.TokenHeaderTemplate, settings.TokenPlaceholder, accessToken, 1))
+
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	resp, err := c.http.Do(hr.WithContext(ctx))
+	if err != nil {
+		metricAPIRequests.WithLabelValues("0").Inc()
+		var ue *Error
+		if errors.As(err, &ue) {
+			return nil, ue
+		}
+		if ctx.Err() == context.DeadlineExceeded {
+			return nil, &Error{Step: StepRequest, Msg: fmt.Sprintf("no complete answer within timeout (%s)", c.cfg.Timeout)}
+		}
+		return nil, &Error{Step: StepRequest, Msg: c.redact.Replace(transportMessage(err))}
+	}
+	defer resp.Body.Close()
+	metricAPIRequests.WithLabelValues(strconv.Itoa(resp.StatusCode)).Inc()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxResponseBytes+1))
+	if err != nil {
+		if ctx.Err() == context.DeadlineExceeded {
+			return nil, &Error{Step: StepReply, Status: resp.StatusCode, Msg: fmt.Sprintf("reply body not complete within timeout (%s)", c.cfg.Timeout)}
+		}
+		return nil, &Error{Step: StepReply, Status: resp.StatusCode, Msg: "reading the reply: " + c.redact.Replace(err.Error())}
+	}
+	if int64(len(data)) > c.cfg.MaxResponseBytes {
+		return nil, &Error{Step: StepReply, Status: resp.StatusCode, Msg: fmt.Sprintf("reply is larger than maxResponseBytes (%d bytes)", c.cfg.MaxResponseBytes)}
+	}
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: data, URL: resp.Request.URL}, nil
+}
+
+// checkHeaders refuses query headers that would override what the plugin sets for authentication.
+func (c *Client) checkHeaders(h http.Header) error {
+	for k, vs := range h {
+		if strings.EqualFold(k, c.cfg.TokenHeaderName) || strings.EqualFold(k, "Authorization") ||
+			(c.cfg.ClientIDHeaderName != "" && strings.EqualFold(k, c.cfg.ClientIDHeaderName)) {
+			return &Error{Step: StepURL, Msg: fmt.Sprintf("header %q is set by the plugin and cannot be set by a query", k)}
+		}
+		for _, cfgH := range c.cfg.Headers {
+			if cfgH.Secure && strings.EqualFold(k, cfgH.Name) {
+				return &Error{Step: StepURL, Msg: fmt.Sprintf("header %q is a secure datasource header and cannot be set by a query", k)}
+			}
+		}
+		for _, v := range vs {
+			if strings.ContainsAny(k+v, "\r\n") {
+				return &Error{Step: StepURL, Msg: fmt.Sprintf("header %q: line breaks are not allowed", k)}
+			}
+		}
+	}
+	return nil
+}
+
+// describe summarises an error reply: its status and a short, redacted excerpt of the body.
+func (c *Client) describe(resp *Response, accessToken string) string {
+	text := strings.TrimSpace(string(resp.Body))
+	if len(text) > 300 {
+		text = text[:300] + "..."
+	}
+	text = strings.ToValidUTF8(text, "?")
+	if accessToken != "" {
+		text = strings.ReplaceAll(text, accessToken, "[redacted]")
+	}
+	text = c.redact.Replace(text)
+	msg := http.StatusText(resp.Status)
+	if resp.Status == http.StatusUnauthorized {
+		msg = "the API rejected the token twice (a fresh token was fetched after the first 401); check tokenHeaderName, tokenHeaderTemplate and the client's permissions"
+	} else if resp.Status == http.StatusForbidden {
+		msg = "the API refused access (403); check the scopes and the client's permissions"
+	}
+	if text != "" {
+		msg += ": " + text
+	}
+	return msg
+}
+
+// transportMessage keeps the useful part of a transport error without the full URL, which may carry
+// query parameters.
+func transportMessage(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}

@@ -1,0 +1,93 @@
+import { DataSourceInstanceSettings, CoreApp, ScopedVars } from '@grafana/data';
+
+import { DataSource } from './datasource';
+import { MyDataSourceOptions, MyQuery } from './types';
+
+const replace = jest.fn((value: string, scopedVars?: ScopedVars) => {
+  const vars: Record<string, string> = { id: '42', limit: '10', token: 'abc', root: 'items', field: 'name' };
+  return value.replace(/\$(\w+)/g, (match, name) => {
+    const scoped = scopedVars?.[name]?.value;
+    if (scoped !== undefined) {
+      return String(scoped);
+    }
+    return vars[name] ?? match;
+  });
+});
+
+jest.mock('@grafana/runtime', () => ({
+  ...jest.requireActual('@grafana/runtime'),
+  getTemplateSrv: () => ({ replace }),
+}));
+
+function makeDatasource() {
+  return new DataSource({
+    uid: 'uid',
+    type: 'oauth2rest-api-datasource',
+    name: 'OAuth2 REST API',
+    jsonData: {},
+    access: 'proxy',
+    meta: {} as DataSourceInstanceSettings['meta'],
+    readOnly: false,
+  } as DataSourceInstanceSettings<MyDataSourceOptions>);
+}
+
+describe('DataSource', () => {
+  beforeEach(() => replace.mockClear());
+
+  it('interpolates every text field of the query', () => {
+    const ds = makeDatasource();
+    const query: MyQuery = {
+      refId: 'A',
+      method: 'POST',
+      path: '/users/$id',
+      params: [{ name: 'lim$field', value: '$limit' }],
+      headers: [{ name: 'X-Token', value: 'Bearer $token' }],
+      body: '{"id": "$id"}',
+      rootSelector: '$.$root',
+      columns: [{ selector: 'user.$field', name: 'User', type: 'string' }],
+      format: 'table',
+    };
+
+    const out = ds.applyTemplateVariables(query, { id: { text: '7', value: '7' } });
+
+    expect(out).toEqual({
+      refId: 'A',
+      method: 'POST',
+      path: '/users/7',
+      params: [{ name: 'limname', value: '10' }],
+      headers: [{ name: 'X-Token', value: 'Bearer abc' }],
+      body: '{"id": "7"}',
+      rootSelector: '$.items',
+      columns: [{ selector: 'user.name', name: 'User', type: 'string' }],
+      format: 'table',
+    });
+    expect(replace).toHaveBeenCalledWith('/users/$id', { id: { text: '7', value: '7' } });
+  });
+
+  it('copes with queries saved without lists', () => {
+    const ds = makeDatasource();
+    const out = ds.applyTemplateVariables({ refId: 'A', path: '/a' } as MyQuery, {});
+    expect(out.path).toBe('/a');
+    expect(out.params).toEqual([]);
+    expect(out.headers).toEqual([]);
+    expect(out.body).toBeUndefined();
+  });
+
+  it('filters out queries without a path', () => {
+    const ds = makeDatasource();
+    expect(ds.filterQuery({ refId: 'A', path: '' } as MyQuery)).toBe(false);
+    expect(ds.filterQuery({ refId: 'A', path: '   ' } as MyQuery)).toBe(false);
+    expect(ds.filterQuery({ refId: 'A', path: '/items' } as MyQuery)).toBe(true);
+  });
+
+  it('has a GET table default query', () => {
+    const ds = makeDatasource();
+    expect(ds.getDefaultQuery(CoreApp.Explore)).toEqual({
+      method: 'GET',
+      path: '',
+      params: [],
+      headers: [],
+      format: 'table',
+    });
+  });
+});

@@ -105,6 +105,13 @@ func (d *Datasource) Dispose() {
 }
 
 // CallResource serves the routes in routes().
-func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResourceRequest, sender backend.CallResourceResponseSender) error {
+func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResourceRequest, sender backend.CallResourceResponseSender) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			d.logger.Error("panic in resource call", "path", req.Path, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err = sender.Send(&backend.CallResourceResponse{Status: http.StatusInternalServerError,
+				Headers: map[string][]string{"Content-Type": {"application/json"}}, Body: []byte(`{"error":"internal error"}`)})
+		}
+	}()
 	return d.resources.CallResource(ctx, req, sender)
 }

@@ -33,7 +33,11 @@ func (d *Datasource) handleProxy(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "Settings: "+d.configErr.Error())
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxProxyBody+1))
+	var body []byte
+	var err error
+	if r.Body != nil { // the SDK's adapter leaves it nil when the call had no body
+		body, err = io.ReadAll(io.LimitReader(r.Body, maxProxyBody+1))
+	}
 	if err != nil || len(body) > maxProxyBody {
 		writeError(w, http.StatusRequestEntityTooLarge, "request body is larger than 1 MiB")
 		return

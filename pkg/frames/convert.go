@@ -319,7 +319,7 @@ func toInt(v any) (int64, error) {
 			return i, nil
 		}
 		f, err := strconv.ParseFloat(x.String(), 64)
-		if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<63-1 {
+		if err != nil || f != math.Trunc(f) || f < -(1<<63) || f >= 1<<63 { // 2^63 itself overflows int64
 			return 0, errors.New("not an integer")
 		}
 		return int64(f), nil

@@ -53,7 +53,7 @@ func (s *Selector) IsRoot() bool { return s.path == nil && s.dotted == nil }
 func (s *Selector) Select(doc any) []any {
 	switch {
 	case s.path != nil:
-		return s.path.Select(doc)
+		return s.selectPath(doc)
 	case s.dotted != nil:
 		if v, ok := s.walk(doc); ok {
 			return []any{v}
@@ -62,6 +62,19 @@ func (s *Selector) Select(doc any) []any {
 	default:
 		return []any{doc}
 	}
+}
+
+// selectPath runs the JSONPath. github.com/theory/jsonpath v0.12.1 panics (nil dereference in its
+// match() and search() functions) when an argument selects nothing, as in
+// $.items[?match(@.name, 'a.*')] over an item without "name". Such a panic is taken as "nothing
+// selected" rather than allowed to crash the caller; $.items[?@.name && match(@.name, 'a.*')] avoids it.
+func (s *Selector) selectPath(doc any) (nodes []any) {
+	defer func() {
+		if recover() != nil {
+			nodes = nil
+		}
+	}()
+	return s.path.Select(doc)
 }
 
 // First returns the first node selected, and whether there was one.

@@ -235,7 +235,9 @@ func TestInvalidSettingsNameTheField(t *testing.T) {
 		want   string
 	}{
 		{"no url", func(s *backend.DataSourceInstanceSettings) { s.URL = "" }, "url"},
-		{"no secret", func(s *backend.DataSourceInstanceSettings) { s.DecryptedSecureJSONData = map[string]string{"clientId": "x"} }, "secureJsonData.clientSecret"},
+		{"no secret", func(s *backend.DataSourceInstanceSettings) {
+			s.DecryptedSecureJSONData = map[string]string{"clientId": "x"}
+		}, "secureJsonData.clientSecret"},
 		{"bad template", func(s *backend.DataSourceInstanceSettings) {
 			s.JSONData = json.RawMessage(`{"tokenUrl":"http://x/token","tokenHeaderTemplate":"Bearer"}`)
 		}, "tokenHeaderTemplate"},

@@ -215,15 +215,16 @@ func (c *Client) checkHeaders(h http.Header) error {
 
 // describe summarises an error reply: its status and a short, redacted excerpt of the body.
 func (c *Client) describe(resp *Response, accessToken string) string {
+	// Redact before cutting, so a secret straddling the cut cannot leave a prefix behind.
 	text := strings.TrimSpace(string(resp.Body))
-	if len(text) > 300 {
-		text = text[:300] + "..."
-	}
-	text = strings.ToValidUTF8(text, "?")
 	if accessToken != "" {
 		text = strings.ReplaceAll(text, accessToken, "[redacted]")
 	}
 	text = c.redact.Replace(text)
+	if len(text) > 300 {
+		text = text[:300] + "..."
+	}
+	text = strings.ToValidUTF8(text, "?")
 	msg := http.StatusText(resp.Status)
 	if resp.Status == http.StatusUnauthorized {
 		msg = "the API rejected the token twice (a fresh token was fetched after the first 401); check tokenHeaderName, tokenHeaderTemplate and the client's permissions"

@@ -33,6 +33,9 @@ func ResolveURL(base *url.URL, path string, params url.Values) (*url.URL, error)
 	if err != nil {
 		return nil, urlErr(path, "has an invalid percent-encoding")
 	}
+	if strings.Contains(strings.ToLower(p), "%2f") {
+		return nil, urlErr(path, "contains an encoded slash (%2F); use / to separate segments")
+	}
 	lower := strings.ToLower(decoded)
 	for _, bad := range []string{"%2e", "%2f", "%5c"} {
 		if strings.Contains(lower, bad) {
@@ -54,7 +57,7 @@ func ResolveURL(base *url.URL, path string, params url.Values) (*url.URL, error)
 	for k, vs := range params {
 		for _, v := range vs {
 			if strings.ContainsAny(k+v, "\r\n") {
-				return nil, fmt.Errorf("query parameter %q: line breaks are not allowed", k)
+				return nil, &Error{Step: StepURL, Msg: fmt.Sprintf("query parameter %q: line breaks are not allowed", k)}
 			}
 			query.Add(k, v)
 		}

@@ -42,30 +42,38 @@ type Datasource struct {
 }
 
 // NewDatasource is the instance factory Grafana calls for each settings version.
-func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (inst instancemgmt.Instance, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			log.DefaultLogger.Error("panic building the datasource instance", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-			inst, err = &Datasource{configErr: errors.New("internal error while loading the settings"), logger: log.DefaultLogger}, nil
-		}
-	}()
+func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
 	d := &Datasource{logger: log.DefaultLogger.With("datasource", s.UID)}
 	d.resources = httpadapter.New(d.routes())
+	defer func() {
+		if r := recover(); r != nil {
+			d.logger.Error("panic building the datasource instance", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			d.configErr = errors.New("internal error while loading the settings")
+		}
+	}()
+	d.build(ctx, s)
+	return d, nil
+}
+
+// build fills d from the settings, or sets d.configErr.
+func (d *Datasource) build(ctx context.Context, s backend.DataSourceInstanceSettings) {
 	cfg, err := settings.Load(s)
 	if err != nil {
 		d.configErr = err
-		return d, nil
+		return
 	}
 	d.settings = cfg
 
 	opts, err := s.HTTPClientOptions(ctx)
 	if err != nil {
 		d.configErr = fmt.Errorf("invalid TLS or proxy settings: %w", err)
-		return d, nil
+		return
 	}
 	// Timeouts are applied per request from our own settings (timeout, tokenTimeout); authentication
 	// comes only from our settings, never from Grafana's generic basic auth or custom headers.
-	opts.Timeouts.Timeout = 0
+	if opts.Timeouts != nil {
+		opts.Timeouts.Timeout = 0
+	}
 	opts.BasicAuth = nil
 	opts.Header = nil
 	opts.ForwardHTTPHeaders = false
@@ -73,12 +81,12 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 	tokenHTTP, err := httpclient.New(opts)
 	if err != nil {
 		d.configErr = fmt.Errorf("building the token endpoint client: %w", err)
-		return d, nil
+		return
 	}
 	apiHTTP, err := httpclient.New(opts)
 	if err != nil {
 		d.configErr = fmt.Errorf("building the API client: %w", err)
-		return d, nil
+		return
 	}
 	d.transport = []*http.Client{tokenHTTP, apiHTTP}
 
@@ -86,11 +94,10 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 	grant, err := token.NewGrant(cfg.Token, tokenHTTP, secrets)
 	if err != nil {
 		d.configErr = err
-		return d, nil
+		return
 	}
 	d.tokens = token.NewCache(grant, cfg.Token.Timeout, nil)
 	d.api = upstream.New(cfg.Upstream, d.tokens, apiHTTP, secrets)
-	return d, nil
 }
 
 // Dispose is called when the settings change or the datasource is deleted: cancel a token fetch in

@@ -39,6 +39,7 @@ const (
 	PathCustomItems   = "/custom/api/items"
 	PathCustomMetrics = "/custom/api/metrics"
 	PathOAuthToken    = "/oauth/token"
+	PathAuthorize     = "/oauth/authorize"
 	PathItems         = "/api/items"
 	PathMetrics       = "/api/metrics"
 )
@@ -79,6 +80,8 @@ type Server struct {
 	customTokens   map[string]struct{}  // valid custom tokens
 	standardTokens map[string]time.Time // valid standard tokens -> expiry
 	lastAPIHeaders http.Header
+	codes          map[string]authCode // authorization codes not yet redeemed
+	refreshTokens  map[string]bool     // refresh token -> still valid (false: rotated away)
 
 	now func() time.Time // clock for the metrics default range; guarded by mu
 }
@@ -95,6 +98,8 @@ func New(cfg Config) *Server {
 		lifetime:       lt,
 		customTokens:   make(map[string]struct{}),
 		standardTokens: make(map[string]time.Time),
+		codes:          make(map[string]authCode),
+		refreshTokens:  make(map[string]bool),
 		now:            time.Now,
 	}
 }
@@ -140,6 +145,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case p == PathCustomToken:
 		s.tokenRequests.Add(1)
 		s.handleCustomToken(w, r)
+	case p == PathAuthorize:
+		s.handleAuthorize(w, r)
+		return
 	case p == PathOAuthToken:
 		s.tokenRequests.Add(1)
 		s.handleStandardToken(w, r)
@@ -166,6 +174,8 @@ type standardTokenResponse struct {
 	TokenType   string `json:"token_type"`
 	ExpiresIn   int64  `json:"expires_in"`
 	Scope       string `json:"scope,omitempty"`
+	// RefreshToken is sent by the authorization_code and refresh_token grants; it rotates.
+	RefreshToken string `json:"refresh_token,omitempty"`
 }
 
 // handleCustomToken serves POST /custom/token: credentials and grant_type in a
@@ -229,7 +239,20 @@ func (s *Server) handleStandardToken(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "invalid_client", "")
 		return
 	}
-	if form.Get("grant_type") != "client_credentials" {
+	var refresh string
+	switch form.Get("grant_type") {
+	case "client_credentials":
+	case "authorization_code":
+		if !s.redeemCode(w, form) {
+			return
+		}
+		refresh = s.issueRefreshToken()
+	case "refresh_token":
+		if !s.rotateRefreshToken(w, form.Get("refresh_token")) {
+			return
+		}
+		refresh = s.issueRefreshToken()
+	default:
 		writeError(w, http.StatusBadRequest, "unsupported_grant_type", "")
 		return
 	}
@@ -251,10 +274,11 @@ func (s *Server) handleStandardToken(w http.ResponseWriter, r *http.Request) {
 	}
 	noStore(w)
 	writeJSON(w, http.StatusOK, standardTokenResponse{
-		AccessToken: tok,
-		TokenType:   "Bearer",
-		ExpiresIn:   expiresIn,
-		Scope:       form.Get("scope"),
+		AccessToken:  tok,
+		TokenType:    "Bearer",
+		ExpiresIn:    expiresIn,
+		Scope:        form.Get("scope"),
+		RefreshToken: refresh,
 	})
 }
 

@@ -278,8 +278,10 @@ func TestStandardFlow(t *testing.T) {
 			"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {"x"},
 		}, "", ""), 401, `{"error":"invalid_client"}`)
 		expect(t, postForm(t, ts.URL+PathOAuthToken, grant, "", ""), 401, `{"error":"invalid_client"}`)
-		expect(t, postForm(t, ts.URL+PathOAuthToken, url.Values{"grant_type": {"authorization_code"}},
+		expect(t, postForm(t, ts.URL+PathOAuthToken, url.Values{"grant_type": {"password"}},
 			url.QueryEscape(id), url.QueryEscape(secret)), 400, `{"error":"unsupported_grant_type"}`)
+		expect(t, postForm(t, ts.URL+PathOAuthToken, url.Values{"grant_type": {"authorization_code"}, "code": {"nope"}},
+			url.QueryEscape(id), url.QueryEscape(secret)), 400, `{"error":"invalid_grant","message":"unknown or expired code"}`)
 		expect(t, postForm(t, ts.URL+PathOAuthToken, url.Values{"client_id": {id}, "client_secret": {secret}}, "", ""),
 			400, `{"error":"unsupported_grant_type"}`)
 		expect(t, get(t, ts.URL+PathOAuthToken, nil), 405, "")

@@ -448,6 +448,10 @@ func describeValue(v any) string {
 	return fmt.Sprintf("%v", v)
 }
 
+// maxWideCells bounds the wide frame (rows times fields): with a new time and a new label set on every
+// row it grows as the square of the reply, so a few hundred KB would otherwise take gigabytes.
+const maxWideCells = 5_000_000
+
 // timeSeries sorts by time and turns a long frame (string columns as labels) into a wide one, the
 // shape the time series panel and alerting both accept.
 func timeSeries(frame *data.Frame) (data.Frames, error) {
@@ -529,7 +533,7 @@ func timeSeries(frame *data.Frame) (data.Frames, error) {
 		long.Meta = meta
 		return data.Frames{long}, nil
 	}
-	wide, err := data.LongToWide(long, nil)
+	wide, err := data.LongToWideWithLimit(long, nil, maxWideCells)
 	if err != nil {
 		return nil, fmt.Errorf("turning rows into time series: %v", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
+	"sync/atomic"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
@@ -18,6 +19,7 @@ import (
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/settings"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/token"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/upstream"
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/vault"
 )
 
 var (
@@ -39,11 +41,18 @@ type Datasource struct {
 	transport []*http.Client
 	resources backend.CallResourceHandler
 	logger    log.Logger
+
+	// Authorization code grant.
+	uid           string
+	grant         *token.Grant
+	stateSealer   *vault.Sealer
+	stateFile     *vault.File
+	sealedRefresh atomic.Value // string: the newest refresh token, sealed, for the ConfigEditor
 }
 
 // NewDatasource is the instance factory Grafana calls for each settings version.
 func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
-	d := &Datasource{logger: log.DefaultLogger.With("datasource", s.UID)}
+	d := &Datasource{uid: s.UID, logger: log.DefaultLogger.With("datasource", s.UID)}
 	d.resources = httpadapter.New(d.routes())
 	defer func() {
 		if r := recover(); r != nil {
@@ -91,13 +100,17 @@ func (d *Datasource) build(ctx context.Context, s backend.DataSourceInstanceSett
 	d.transport = []*http.Client{tokenHTTP, apiHTTP}
 
 	secrets := cfg.Secrets()
-	grant, err := token.NewGrant(cfg.Token, tokenHTTP, secrets)
-	if err != nil {
+	if d.grant, err = token.NewGrant(cfg.Token, tokenHTTP, secrets); err != nil {
 		d.configErr = err
 		return
 	}
-	d.tokens = token.NewCache(grant, cfg.Token.Timeout, nil)
+	d.tokens = token.NewCache(d.grant, cfg.Token.Timeout, nil)
 	d.api = upstream.New(cfg.Upstream, d.tokens, apiHTTP, secrets)
+	if cfg.Token.GrantType == settings.GrantAuthorizationCode {
+		if err := d.restoreRefreshToken(cfg.Token, vault.DefaultDir()); err != nil {
+			d.configErr = err
+		}
+	}
 }
 
 // Dispose is called when the settings change or the datasource is deleted: cancel a token fetch in

@@ -17,10 +17,16 @@ const maxProxyBody = 1 << 20
 //
 //	GET|POST /proxy/<path>?<query>  the API call, authenticated, under the same URL rules as queries
 //	GET      /token/status          whether a token is cached and when it expires (never its value)
+//	GET      /oauth/authorize       authorization code grant: the provider URL for the Connect button
+//	GET      /oauth/callback        authorization code grant: where the provider sends the user back
+//	GET      /oauth/status          authorization code grant: connected or not, sealed refresh token
 func (d *Datasource) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/proxy/", d.handleProxy)
 	mux.HandleFunc("/token/status", d.handleTokenStatus)
+	mux.HandleFunc("/oauth/authorize", d.handleAuthorize)
+	mux.HandleFunc("/oauth/callback", d.handleCallback)
+	mux.HandleFunc("/oauth/status", d.handleOAuthStatus)
 	return mux
 }
 

@@ -82,7 +82,18 @@ type Token struct {
 	ClientSecretParam string
 	OmitGrantType     bool
 	Params            []NameValue
-	Headers           []NameValue
+
+	// Authorization code grant.
+	AuthURL      string
+	AuthParams   []NameValue
+	RedirectURL  string // empty: derived from Grafana's app URL and the datasource uid
+	Issuer       string // expected `iss` on the callback (RFC 9207); empty: the authUrl's origin
+	UsePKCE      bool
+	RefreshToken string // from secureJsonData.refreshToken (provisioned), if any
+	// SealedRefreshToken is secureJsonData.sealedRefreshToken: the newest refresh token, sealed by
+	// the backend and saved by the ConfigEditor.
+	SealedRefreshToken string
+	Headers            []NameValue
 
 	Location         string
 	Path             string
@@ -119,11 +130,18 @@ type Settings struct {
 // Secrets returns every secret value of these settings, for redaction and for tests that prove
 // secrets never leak.
 func (s Settings) Secrets() []string {
-	out := []string{s.Token.ClientSecret}
-	for _, lists := range [][]NameValue{s.Token.Params, s.Token.Headers, s.Upstream.Headers} {
+	var out []string
+	add := func(v string) {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	add(s.Token.ClientSecret)
+	add(s.Token.RefreshToken)
+	for _, lists := range [][]NameValue{s.Token.Params, s.Token.Headers, s.Token.AuthParams, s.Upstream.Headers} {
 		for _, nv := range lists {
 			if nv.Secure {
-				out = append(out, nv.Value)
+				add(nv.Value)
 			}
 		}
 	}
@@ -150,6 +168,11 @@ type wire struct {
 	ClientIDParam        string     `json:"clientIdParam"`
 	ClientSecretParam    string     `json:"clientSecretParam"`
 	OmitGrantType        bool       `json:"omitGrantType"`
+	AuthURL              string     `json:"authUrl"`
+	AuthParams           []wireItem `json:"authParams"`
+	RedirectURL          string     `json:"redirectUrl"`
+	Issuer               string     `json:"issuer"`
+	UsePKCE              *bool      `json:"usePkce"`
 	TokenParams          []wireItem `json:"tokenParams"`
 	TokenHeaders         []wireItem `json:"tokenHeaders"`
 	TokenLocation        string     `json:"tokenLocation"`
@@ -226,9 +249,8 @@ func Load(s backend.DataSourceInstanceSettings) (*Settings, error) {
 	}
 	u.BaseURL = base
 
-	t.GrantType = orDefault(w.GrantType, GrantClientCredentials)
-	if t.GrantType != GrantClientCredentials {
-		return nil, &FieldError{"grantType", fmt.Sprintf("%q is not supported; use %q", t.GrantType, GrantClientCredentials)}
+	if t.GrantType, err = oneOf("grantType", w.GrantType, GrantClientCredentials, GrantAuthorizationCode); err != nil {
+		return nil, err
 	}
 	if t.URL, err = parseHTTPURL("tokenUrl", w.TokenURL); err != nil {
 		return nil, err
@@ -253,6 +275,27 @@ func Load(s backend.DataSourceInstanceSettings) (*Settings, error) {
 	t.ClientIDParam = orDefault(w.ClientIDParam, "client_id")
 	t.ClientSecretParam = orDefault(w.ClientSecretParam, "client_secret")
 	t.OmitGrantType = w.OmitGrantType
+	if t.GrantType == GrantAuthorizationCode {
+		if t.AuthURL, err = parseHTTPURL("authUrl", w.AuthURL); err != nil {
+			return nil, err
+		}
+		if strings.TrimSpace(w.RedirectURL) != "" {
+			if t.RedirectURL, err = parseHTTPURL("redirectUrl", w.RedirectURL); err != nil {
+				return nil, err
+			}
+		}
+		if strings.TrimSpace(w.Issuer) != "" {
+			if t.Issuer, err = parseHTTPURL("issuer", w.Issuer); err != nil {
+				return nil, err
+			}
+		}
+		if t.AuthParams, err = resolveItems("authParams", "authParam.", w.AuthParams, secure, false); err != nil {
+			return nil, err
+		}
+		t.UsePKCE = w.UsePKCE == nil || *w.UsePKCE
+		t.RefreshToken = strings.TrimSpace(secure["refreshToken"])
+		t.SealedRefreshToken = strings.TrimSpace(secure["sealedRefreshToken"])
+	}
 	if t.Params, err = resolveItems("tokenParams", "tokenParam.", w.TokenParams, secure, false); err != nil {
 		return nil, err
 	}

@@ -46,6 +46,9 @@ type Cache struct {
 	backoffUntil time.Time
 	lastErr      error
 	refreshToken string // survives Invalidate so a rejected access token can still be refreshed
+
+	// onRefreshToken is told about every new refresh token (outside mu), to make it durable.
+	onRefreshToken func(string)
 }
 
 type entry struct {
@@ -120,6 +123,7 @@ func (c *Cache) Status() Status {
 	s.HasRefreshToken = c.refreshToken != ""
 	if c.lastErr != nil {
 		s.LastError = c.lastErr.Error()
+		s.ReauthRequired = IsReauthRequired(c.lastErr)
 	}
 	if now.Before(c.backoffUntil) {
 		s.BackoffUntil = c.backoffUntil.UTC()
@@ -166,18 +170,44 @@ func (c *Cache) refresh() (*oauth2.Token, error) {
 		c.failures++
 		c.lastErr = err
 		c.backoffUntil = done.Add(c.backoffFor(err))
-		if IsInvalidGrant(err) {
+		if IsInvalidGrant(err) || IsReauthRequired(err) {
 			c.refreshToken = ""
 		}
 		return nil, err
 	}
 	metricTokenRequests.WithLabelValues("success").Inc()
-	c.failures, c.lastErr, c.backoffUntil = 0, nil, time.Time{}
-	if tok.RefreshToken != "" {
-		c.refreshToken = tok.RefreshToken
-	}
-	c.cur.Store(&entry{tok: tok, refreshAt: refreshAt(done, tok.Expiry), obtained: done})
+	c.store(tok, done)
 	return tok, nil
+}
+
+// store makes tok current and resets the failure state. Must be called with mu held; the
+// refresh-token hook runs under mu too (it writes a local file, never calls the network).
+func (c *Cache) store(tok *oauth2.Token, now time.Time) {
+	c.failures, c.lastErr, c.backoffUntil = 0, nil, time.Time{}
+	if tok.RefreshToken != c.refreshToken && tok.RefreshToken != "" && c.onRefreshToken != nil {
+		// Durability before use: a rotated refresh token is persisted before anyone can use the
+		// new access token, so a crash right after cannot leave us holding only the dead old one.
+		c.onRefreshToken(tok.RefreshToken)
+	}
+	c.refreshToken = tok.RefreshToken
+	c.cur.Store(&entry{tok: tok, refreshAt: refreshAt(now, tok.Expiry), obtained: now})
+}
+
+// OnRefreshToken registers fn to be called with every new refresh token. Set it before use.
+func (c *Cache) OnRefreshToken(fn func(string)) { c.onRefreshToken = fn }
+
+// SetRefreshToken seeds the cache with a refresh token restored from durable storage.
+func (c *Cache) SetRefreshToken(rt string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.refreshToken = rt
+}
+
+// Put makes tok (from an authorization code exchange) the current token.
+func (c *Cache) Put(tok *oauth2.Token) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.store(tok, c.now())
 }
 
 // backoffFor is exponential with a cap and a little jitter (so replicas spread out), and honours a
@@ -209,6 +239,8 @@ func outcome(err error) string {
 		return "error"
 	}
 	switch {
+	case te.Code == ReauthCode:
+		return "reauth_required"
 	case te.Status == 0:
 		return "transport_error"
 	case te.Step == StepReply:

@@ -44,19 +44,42 @@ func NewGrant(cfg settings.Token, client *http.Client, secrets []string) (*Grant
 }
 
 // Fetch obtains a new token. When refreshToken is set it tries the refresh grant first and falls
-// back to the primary grant if the server says the refresh token is no longer valid.
+// back to the primary grant if the server says the refresh token is no longer valid. The
+// authorization code grant has no primary grant to fall back to: the user must connect again.
 func (g *Grant) Fetch(ctx context.Context, refreshToken string) (*oauth2.Token, error) {
 	if refreshToken != "" {
-		tok, err := g.do(ctx, refreshToken)
+		tok, err := g.do(ctx, []settings.NameValue{{Name: "grant_type", Value: "refresh_token"}, {Name: "refresh_token", Value: refreshToken}})
+		if err == nil && tok.RefreshToken == "" {
+			tok.RefreshToken = refreshToken // the server did not rotate it: keep using it
+		}
 		if err == nil || !IsInvalidGrant(err) {
 			return tok, err
 		}
+		if g.cfg.GrantType == settings.GrantAuthorizationCode {
+			return nil, reauthRequired("the refresh token was refused (invalid_grant)")
+		}
 	}
-	return g.do(ctx, "")
+	if g.cfg.GrantType == settings.GrantAuthorizationCode {
+		return nil, reauthRequired("no refresh token is stored")
+	}
+	var grant []settings.NameValue
+	if !g.cfg.OmitGrantType {
+		grant = append(grant, settings.NameValue{Name: "grant_type", Value: g.cfg.GrantType})
+	}
+	return g.do(ctx, grant)
 }
 
-func (g *Grant) do(ctx context.Context, refreshToken string) (*oauth2.Token, error) {
-	req, err := g.newRequest(ctx, refreshToken)
+// Exchange redeems an authorization code (RFC 6749 4.1.3), with the PKCE verifier if one was used.
+func (g *Grant) Exchange(ctx context.Context, code, verifier, redirectURI string) (*oauth2.Token, error) {
+	grant := []settings.NameValue{{Name: "grant_type", Value: "authorization_code"}, {Name: "code", Value: code}, {Name: "redirect_uri", Value: redirectURI}}
+	if verifier != "" {
+		grant = append(grant, settings.NameValue{Name: "code_verifier", Value: verifier})
+	}
+	return g.do(ctx, grant)
+}
+
+func (g *Grant) do(ctx context.Context, grant []settings.NameValue) (*oauth2.Token, error) {
+	req, err := g.newRequest(ctx, grant)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +110,7 @@ func (g *Grant) redactErr(err error) string { return g.redact.Replace(err.Error(
 
 // newRequest builds the token request from the settings: parameters, client authentication,
 // encoding and headers.
-func (g *Grant) newRequest(ctx context.Context, refreshToken string) (*http.Request, error) {
+func (g *Grant) newRequest(ctx context.Context, grant []settings.NameValue) (*http.Request, error) {
 	c := g.cfg
 	var keys []string
 	vals := map[string]string{}
@@ -97,11 +120,8 @@ func (g *Grant) newRequest(ctx context.Context, refreshToken string) (*http.Requ
 		}
 		vals[k] = v
 	}
-	if refreshToken != "" {
-		set("grant_type", "refresh_token")
-		set("refresh_token", refreshToken)
-	} else if !c.OmitGrantType {
-		set("grant_type", c.GrantType)
+	for _, p := range grant {
+		set(p.Name, p.Value)
 	}
 	if len(c.Scopes) > 0 {
 		set("scope", strings.Join(c.Scopes, " "))
@@ -152,6 +172,19 @@ func (g *Grant) newRequest(ctx context.Context, refreshToken string) (*http.Requ
 		req.Header.Set(h.Name, h.Value)
 	}
 	return req, nil
+}
+
+// ReauthCode marks errors that only a user can fix by connecting again.
+const ReauthCode = "reauth_required"
+
+func reauthRequired(why string) error {
+	return &Error{Step: StepRequest, Code: ReauthCode, Msg: "re-authorization required: click Connect in the datasource settings (" + why + ")"}
+}
+
+// IsReauthRequired reports whether err can only be fixed by connecting again.
+func IsReauthRequired(err error) bool {
+	var te *Error
+	return errors.As(err, &te) && te.Code == ReauthCode
 }
 
 func newRedactor(secrets []string) *strings.Replacer {

@@ -84,6 +84,8 @@ type Status struct {
 	ExpiresIn       string    `json:"expiresIn,omitempty"`
 	ObtainedAt      time.Time `json:"obtainedAt,omitzero"`
 	HasRefreshToken bool      `json:"hasRefreshToken"`
-	LastError       string    `json:"lastError,omitempty"`
-	BackoffUntil    time.Time `json:"backoffUntil,omitzero"`
+	// ReauthRequired: the authorization code grant needs the user to connect again.
+	ReauthRequired bool      `json:"reauthRequired"`
+	LastError      string    `json:"lastError,omitempty"`
+	BackoffUntil   time.Time `json:"backoffUntil,omitzero"`
 }

@@ -1,0 +1,168 @@
+// Package vault keeps refresh tokens durable without ever storing them in clear: values are sealed
+// with AES-256-GCM under a key derived (HKDF-SHA256) from the datasource's client secret and uid,
+// and the newest one is written atomically to a per-datasource state file.
+//
+// Why: a plugin cannot write its own secureJsonData, yet rotating refresh tokens must survive a
+// plugin restart, a Grafana restart and a settings save. The ConfigEditor stores the sealed blob in
+// secureJsonData when the admin saves; the state file covers rotations between saves.
+package vault
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+)
+
+// Sealer encrypts and authenticates small JSON values for one datasource and one purpose.
+type Sealer struct{ aead cipher.AEAD }
+
+// NewSealer derives a key from secret for the given purpose and datasource uid: a blob sealed for
+// one datasource or purpose cannot be opened for another.
+func NewSealer(secret, purpose, uid string) (*Sealer, error) {
+	if secret == "" {
+		return nil, errors.New("vault: a client secret is required to seal values")
+	}
+	key, err := hkdf.Key(sha256.New, []byte(secret), []byte("oauth2rest-api-datasource/"+uid), purpose, 32)
+	if err != nil {
+		return nil, err
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	return &Sealer{aead: aead}, nil
+}
+
+// Seal returns base64url(nonce | ciphertext) of v's JSON.
+func (s *Sealer) Seal(v any) (string, error) {
+	plain, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	nonce := make([]byte, s.aead.NonceSize(), s.aead.NonceSize()+len(plain)+s.aead.Overhead())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(s.aead.Seal(nonce, nonce, plain, nil)), nil
+}
+
+// ErrUnreadable means a blob was not sealed by this key (another secret or datasource) or was
+// altered.
+var ErrUnreadable = errors.New("sealed value cannot be opened with this datasource's client secret")
+
+// Open reverses Seal into v.
+func (s *Sealer) Open(blob string, v any) error {
+	raw, err := base64.RawURLEncoding.DecodeString(blob)
+	if err != nil || len(raw) < s.aead.NonceSize() {
+		return ErrUnreadable
+	}
+	plain, err := s.aead.Open(nil, raw[:s.aead.NonceSize()], raw[s.aead.NonceSize():], nil)
+	if err != nil {
+		return ErrUnreadable
+	}
+	return json.Unmarshal(plain, v)
+}
+
+// RefreshState is what is kept durable: the newest refresh token and when it was obtained (unix
+// nanoseconds), so that the newer of two copies wins.
+type RefreshState struct {
+	RefreshToken string `json:"rt"`
+	Version      int64  `json:"v"`
+}
+
+// File is the state file of one datasource.
+type File struct {
+	path   string
+	sealer *Sealer
+}
+
+var safeName = regexp.MustCompile(`[^A-Za-z0-9_.-]`)
+
+// NewFile returns the state file for uid under dir.
+func NewFile(dir, uid string, sealer *Sealer) *File {
+	return &File{path: filepath.Join(dir, safeName.ReplaceAllString(uid, "_")+".refresh"), sealer: sealer}
+}
+
+// Path is where the file lives.
+func (f *File) Path() string { return f.path }
+
+// Load reads the state; a missing file is not an error (zero state).
+func (f *File) Load() (RefreshState, error) {
+	var st RefreshState
+	b, err := os.ReadFile(f.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return st, nil
+	}
+	if err != nil {
+		return st, fmt.Errorf("reading %s: %w", f.path, err)
+	}
+	if err := f.sealer.Open(string(b), &st); err != nil {
+		return RefreshState{}, fmt.Errorf("%s: %w", f.path, err)
+	}
+	return st, nil
+}
+
+// Save writes the state atomically: a temporary file in the same directory, fsync, rename. A crash
+// leaves either the old or the new state, never a torn one.
+func (f *File) Save(st RefreshState) error {
+	blob, err := f.sealer.Seal(st)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(f.path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("creating state directory %s: %w", dir, err)
+	}
+	tmp, err := os.CreateTemp(dir, ".refresh-*")
+	if err != nil {
+		return fmt.Errorf("writing state in %s: %w", dir, err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	if _, err := tmp.WriteString(blob); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), f.path); err != nil {
+		return err
+	}
+	if d, err := os.Open(dir); err == nil { // make the rename itself durable
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// DefaultDir is where state files go: $OAUTH2REST_STATE_DIR, else Grafana's data path
+// ($GF_PATHS_DATA/oauth2rest-api-datasource), else the user's config directory.
+func DefaultDir() string {
+	if d := os.Getenv("OAUTH2REST_STATE_DIR"); d != "" {
+		return d
+	}
+	if d := os.Getenv("GF_PATHS_DATA"); d != "" {
+		return filepath.Join(d, "oauth2rest-api-datasource")
+	}
+	if d, err := os.UserConfigDir(); err == nil {
+		return filepath.Join(d, "oauth2rest-api-datasource")
+	}
+	return filepath.Join(os.TempDir(), "oauth2rest-api-datasource")
+}

@@ -85,7 +85,7 @@ func New(cfg settings.Upstream, src token.Source, hc *http.Client, secrets []str
 			// Go would copy custom headers (our token header) to the new host: never follow.
 			return &Error{Step: StepRequest, Msg: fmt.Sprintf("the API redirected to another host (%s); redirects that leave %s are not followed", req.URL.Host, base.Host)}
 		}
-		if len(via) >= maxRedirects {
+		if len(via) > maxRedirects { // via holds the original request too
 			return &Error{Step: StepRequest, Msg: fmt.Sprintf("more than %d redirects", maxRedirects)}
 		}
 		return nil

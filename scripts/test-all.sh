@@ -18,6 +18,11 @@ npm run lint
 npm run test:ci
 npm run build
 
+step "Debian packages for the tests (redis-server for the high-availability tests)"
+if ! command -v redis-server >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; else sudo apt-get update -qq && sudo apt-get install -y -qq redis-server >/dev/null; fi
+fi
+
 step "go vet"
 go vet "${GO_PKGS[@]}"
 step "go test -race"

@@ -4,11 +4,15 @@ package plugin
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
@@ -17,6 +21,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
 
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/settings"
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/sharedstore"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/token"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/upstream"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/vault"
@@ -48,6 +53,17 @@ type Datasource struct {
 	stateSealer   *vault.Sealer
 	stateFile     *vault.File
 	sealedRefresh atomic.Value // string: the newest refresh token, sealed, for the ConfigEditor
+
+	// Optional shared token store (Grafana in high availability).
+	redis  *sharedstore.Redis
+	shared *token.Shared
+}
+
+// sharedKey names this datasource's token in the shared store; the hash changes with the token
+// configuration, so replicas still running older settings never adopt a token for other settings.
+func sharedKey(uid string, t settings.Token) string {
+	sum := sha256.Sum256([]byte(t.GrantType + "\x00" + t.URL + "\x00" + t.ClientID + "\x00" + strings.Join(t.Scopes, " ")))
+	return uid + ":" + hex.EncodeToString(sum[:8])
 }
 
 // NewDatasource is the instance factory Grafana calls for each settings version.
@@ -99,12 +115,26 @@ func (d *Datasource) build(ctx context.Context, s backend.DataSourceInstanceSett
 	}
 	d.transport = []*http.Client{tokenHTTP, apiHTTP}
 
-	secrets := cfg.Secrets()
+	// The client id is a secure field: redacted from errors like the secrets (it is still sent as a
+	// header when sendClientIdHeader is on, by design).
+	secrets := append(cfg.Secrets(), cfg.Token.ClientID)
 	if d.grant, err = token.NewGrant(cfg.Token, tokenHTTP, secrets); err != nil {
 		d.configErr = err
 		return
 	}
-	d.tokens = token.NewCache(d.grant, cfg.Token.Timeout, nil)
+	var fetcher token.Fetcher = d.grant
+	if cfg.Shared.Kind == "redis" {
+		codec, err := vault.NewSealer(cfg.Token.ClientSecret, "shared-token", d.uid)
+		if err != nil {
+			d.configErr = err
+			return
+		}
+		d.redis = sharedstore.New(sharedstore.Config{Address: cfg.Shared.Address, Username: cfg.Shared.Username,
+			Password: cfg.Shared.Password, DB: cfg.Shared.DB, TLS: cfg.Shared.TLS, KeyPrefix: cfg.Shared.KeyPrefix})
+		d.shared = token.NewShared(d.grant, d.redis, codec, sharedKey(d.uid, cfg.Token), cfg.Token.Timeout+5*time.Second, d.logger.Warn)
+		fetcher = d.shared
+	}
+	d.tokens = token.NewCache(fetcher, cfg.Token.Timeout, nil)
 	d.api = upstream.New(cfg.Upstream, d.tokens, apiHTTP, secrets)
 	if cfg.Token.GrantType == settings.GrantAuthorizationCode {
 		if err := d.restoreRefreshToken(cfg.Token, vault.DefaultDir()); err != nil {
@@ -121,6 +151,9 @@ func (d *Datasource) Dispose() {
 	}
 	for _, c := range d.transport {
 		c.CloseIdleConnections()
+	}
+	if d.redis != nil {
+		_ = d.redis.Close()
 	}
 }
 

@@ -22,9 +22,9 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	}
 	tok, err := d.tokens.Token(ctx)
 	if err != nil {
-		return fail(err.Error())
+		return fail(err.Error() + d.sharedStoreNote(ctx))
 	}
-	msg := fmt.Sprintf("Token obtained (expires in %s)", humanDuration(time.Until(tok.Expiry)))
+	msg := fmt.Sprintf("Token obtained (expires in %s)", humanDuration(time.Until(tok.Expiry))) + d.sharedStoreNote(ctx)
 	path := d.settings.Upstream.HealthCheckPath
 	if path == "" {
 		return &backend.CheckHealthResult{Status: backend.HealthStatusOk,
@@ -53,4 +53,17 @@ func humanDuration(d time.Duration) string {
 		}
 		return fmt.Sprintf("%dh", h)
 	}
+}
+
+// sharedStoreNote reports the shared token store (Redis) when one is configured.
+func (d *Datasource) sharedStoreNote(ctx context.Context) string {
+	if d.redis == nil {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := d.redis.Ping(ctx); err != nil {
+		return "; shared token store (Redis) unavailable, using the local cache: " + err.Error()
+	}
+	return "; shared token store (Redis) OK"
 }

@@ -6,6 +6,7 @@ package settings
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"sort"
@@ -121,10 +122,22 @@ type Upstream struct {
 	MaxResponseBytes    int64
 }
 
+// Shared is the optional token store shared by Grafana replicas.
+type Shared struct {
+	Kind      string // "" (local cache only) or "redis"
+	Address   string
+	Username  string
+	Password  string
+	DB        int
+	TLS       bool
+	KeyPrefix string
+}
+
 // Settings is the validated configuration of one datasource instance.
 type Settings struct {
 	Token    Token
 	Upstream Upstream
+	Shared   Shared
 }
 
 // Secrets returns every secret value of these settings, for redaction and for tests that prove
@@ -138,6 +151,7 @@ func (s Settings) Secrets() []string {
 	}
 	add(s.Token.ClientSecret)
 	add(s.Token.RefreshToken)
+	add(s.Shared.Password)
 	for _, lists := range [][]NameValue{s.Token.Params, s.Token.Headers, s.Token.AuthParams, s.Upstream.Headers} {
 		for _, nv := range lists {
 			if nv.Secure {
@@ -194,6 +208,12 @@ type wire struct {
 	Timeout              flexString `json:"timeout"`
 	TokenTimeout         flexString `json:"tokenTimeout"`
 	MaxResponseBytes     flexString `json:"maxResponseBytes"`
+	SharedStore          string     `json:"sharedStore"`
+	RedisAddress         string     `json:"redisAddress"`
+	RedisUsername        string     `json:"redisUsername"`
+	RedisDB              flexString `json:"redisDb"`
+	RedisTLS             bool       `json:"redisTls"`
+	RedisKeyPrefix       *string    `json:"redisKeyPrefix"`
 }
 
 type wireItem struct {
@@ -385,7 +405,37 @@ func Load(s backend.DataSourceInstanceSettings) (*Settings, error) {
 		}
 		u.MaxResponseBytes = n
 	}
+	if err := loadShared(&out.Shared, w, secure); err != nil {
+		return nil, err
+	}
 	return &out, nil
+}
+
+func loadShared(sh *Shared, w wire, secure map[string]string) error {
+	kind, err := oneOf("sharedStore", w.SharedStore, "none", "redis")
+	if err != nil || kind == "none" {
+		return err
+	}
+	sh.Kind = kind
+	sh.Address = strings.TrimSpace(w.RedisAddress)
+	if sh.Address == "" {
+		return &FieldError{"redisAddress", "is required with sharedStore: redis (host:port, e.g. redis:6379)"}
+	}
+	if _, _, err := net.SplitHostPort(sh.Address); err != nil {
+		return &FieldError{"redisAddress", fmt.Sprintf("%q is not host:port", sh.Address)}
+	}
+	sh.Username = strings.TrimSpace(w.RedisUsername)
+	sh.Password = secure["redisPassword"]
+	if v := strings.TrimSpace(string(w.RedisDB)); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return &FieldError{"redisDb", fmt.Sprintf("%q is not a database number", v)}
+		}
+		sh.DB = n
+	}
+	sh.TLS = w.RedisTLS
+	sh.KeyPrefix = deref(w.RedisKeyPrefix, "oauth2rest:")
+	return nil
 }
 
 func parseBaseURL(raw string) (*url.URL, error) {

@@ -102,6 +102,9 @@ func (c *Cache) Token(ctx context.Context) (*oauth2.Token, error) {
 func (c *Cache) Invalidate(tok *oauth2.Token) {
 	if e := c.cur.Load(); e != nil && e.tok == tok {
 		c.cur.CompareAndSwap(e, nil)
+		if r, ok := c.fetch.(interface{ Reject(*oauth2.Token) }); ok {
+			r.Reject(tok) // a shared store must not hand the rejected token back
+		}
 	}
 }
 
@@ -206,8 +209,15 @@ func (c *Cache) SetRefreshToken(rt string) {
 // Put makes tok (from an authorization code exchange) the current token.
 func (c *Cache) Put(tok *oauth2.Token) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.store(tok, c.now())
+	c.mu.Unlock()
+	if p, ok := c.fetch.(interface {
+		Publish(context.Context, *oauth2.Token)
+	}); ok {
+		ctx, cancel := context.WithTimeout(c.base, c.timeout)
+		defer cancel()
+		p.Publish(ctx, tok) // other replicas adopt it instead of asking the user to connect
+	}
 }
 
 // backoffFor is exponential with a cap and a little jitter (so replicas spread out), and honours a

@@ -91,3 +91,45 @@ describe('DataSource', () => {
     });
   });
 });
+
+describe('DataSource: new query fields and variables', () => {
+  beforeEach(() => replace.mockClear());
+
+  it('interpolates jq, pagination and variable selectors', () => {
+    const ds = makeDatasource();
+    const out = ds.applyTemplateVariables(
+      {
+        refId: 'A',
+        method: 'GET',
+        path: '/a',
+        params: [],
+        headers: [],
+        jq: '.$root | map(.$field)',
+        pagination: { mode: 'cursor', cursorPath: 'meta.$field', cursorParam: '$field', maxPages: 3 },
+        variableTextSelector: '$field',
+        variableValueSelector: 'id_$id',
+        format: 'variable',
+      },
+      {}
+    );
+    expect(out.jq).toBe('.items | map(.name)');
+    expect(out.pagination).toEqual({ mode: 'cursor', cursorPath: 'meta.name', cursorParam: 'name', maxPages: 3 });
+    expect(out.variableTextSelector).toBe('name');
+    expect(out.variableValueSelector).toBe('id_42');
+  });
+
+  it('runs variable queries on the backend with the variable format', () => {
+    const ds = makeDatasource();
+    const sentinel = { subscribe: jest.fn() };
+    const query = jest.spyOn(ds, 'query').mockReturnValue(sentinel as never);
+    expect(ds.variables).toBeDefined();
+    const support = ds.variables as unknown as { query: (r: unknown) => unknown; editor: unknown };
+    expect(support.editor).toBeDefined();
+
+    const result = support.query({ targets: [{ refId: 'A', path: '/regions', format: 'table' }], range: {} });
+    expect(result).toBe(sentinel);
+    expect(query).toHaveBeenCalledWith(
+      expect.objectContaining({ targets: [expect.objectContaining({ path: '/regions', format: 'variable' })] })
+    );
+  });
+});

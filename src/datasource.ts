@@ -1,11 +1,13 @@
 import { CoreApp, DataSourceInstanceSettings, ScopedVars } from '@grafana/data';
 import { DataSourceWithBackend, getTemplateSrv } from '@grafana/runtime';
 
-import { DEFAULT_QUERY, KeyValue, MyDataSourceOptions, MyQuery } from './types';
+import { DEFAULT_QUERY, KeyValue, MyDataSourceOptions, MyQuery, Pagination } from './types';
+import { VariableSupport } from './variables';
 
 export class DataSource extends DataSourceWithBackend<MyQuery, MyDataSourceOptions> {
   constructor(instanceSettings: DataSourceInstanceSettings<MyDataSourceOptions>) {
     super(instanceSettings);
+    this.variables = new VariableSupport(this);
   }
 
   getDefaultQuery(_: CoreApp): Partial<MyQuery> {
@@ -18,6 +20,16 @@ export class DataSource extends DataSourceWithBackend<MyQuery, MyDataSourceOptio
       value === undefined || value === null ? value : templateSrv.replace(value, scopedVars);
     const replaceList = (list: KeyValue[] | undefined): KeyValue[] | undefined =>
       list?.map((kv) => ({ ...kv, name: replace(kv.name) ?? '', value: replace(kv.value) ?? '' }));
+    const replacePagination = (p: Pagination | undefined): Pagination | undefined =>
+      p && {
+        ...p,
+        limitParam: replace(p.limitParam),
+        offsetParam: replace(p.offsetParam),
+        pageParam: replace(p.pageParam),
+        cursorPath: replace(p.cursorPath),
+        cursorParam: replace(p.cursorParam),
+        nextLinkPath: replace(p.nextLinkPath),
+      };
 
     return {
       ...query,
@@ -25,11 +37,17 @@ export class DataSource extends DataSourceWithBackend<MyQuery, MyDataSourceOptio
       params: replaceList(query.params) ?? [],
       headers: replaceList(query.headers) ?? [],
       body: replace(query.body),
+      jq: replace(query.jq),
       rootSelector: replace(query.rootSelector),
       columns: query.columns?.map((column) => ({
         ...column,
         selector: replace(column.selector) ?? '',
+        name: replace(column.name),
+        timeFormat: replace(column.timeFormat),
       })),
+      pagination: replacePagination(query.pagination),
+      variableTextSelector: replace(query.variableTextSelector),
+      variableValueSelector: replace(query.variableValueSelector),
     };
   }
 

@@ -9,7 +9,43 @@ export type HttpMethod = 'GET' | 'POST';
 
 export type ColumnType = 'string' | 'number' | 'integer' | 'boolean' | 'time' | 'json';
 
-export type QueryFormat = 'table' | 'timeseries';
+/** `single`: one value for stat panels; `variable`: text/value pairs for dashboard variables. */
+export type QueryFormat = 'table' | 'timeseries' | 'single' | 'variable';
+
+export type PaginationMode = 'none' | 'offset' | 'page' | 'cursor' | 'nextLink';
+
+/** How to fetch the pages of a reply (see docs/queries.md). Rows of all pages are concatenated. */
+export interface Pagination {
+  mode: PaginationMode;
+  /** Page cap (default 10); a notice says when it cut the results. */
+  maxPages?: number;
+  /** offset and page modes: rows per page (a shorter page is the last). */
+  pageSize?: number;
+  /** Parameter carrying the page size (offset mode default `limit`; page mode sends it only when set). */
+  limitParam?: string;
+  /** offset mode: offset parameter (default `offset`). */
+  offsetParam?: string;
+  /** page mode: page number parameter (default `page`). */
+  pageParam?: string;
+  /** page mode: first page number (default 1). */
+  startPage?: number;
+  /** cursor mode: where the next cursor is in the reply, e.g. `meta.next_cursor`. */
+  cursorPath?: string;
+  /** cursor mode: parameter carrying the cursor (default `cursor`). */
+  cursorParam?: string;
+  /** nextLink mode: where the next URL is in the reply; empty = the Link header (rel="next"). */
+  nextLinkPath?: string;
+}
+
+export const PAGINATION_DEFAULTS = {
+  maxPages: 10,
+  pageSize: 100,
+  limitParam: 'limit',
+  offsetParam: 'offset',
+  pageParam: 'page',
+  startPage: 1,
+  cursorParam: 'cursor',
+};
 
 export interface KeyValue {
   name: string;
@@ -22,7 +58,7 @@ export interface ColumnDefinition {
   /** Field name in the resulting frame (defaults to the selector). */
   name?: string;
   type?: ColumnType;
-  /** Layout of time values (for type `time`), e.g. `2006-01-02` or `unix`, `unixms`, `rfc3339`. */
+  /** Time values (for type `time`): empty = auto, `rfc3339`, `epoch_s`, `epoch_ms`, or a Go layout such as `2006-01-02`. */
   timeFormat?: string;
 }
 
@@ -33,10 +69,17 @@ export interface MyQuery extends DataQuery {
   params: KeyValue[];
   headers: KeyValue[];
   body?: string;
+  /** jq program (gojq) that reshapes the reply before the root selector and columns. */
+  jq?: string;
   /** Where the rows are in the reply: RFC 9535 JSONPath (`$.items`) or dotted (`data.items`). */
   rootSelector?: string;
   columns?: ColumnDefinition[];
   format?: QueryFormat;
+  pagination?: Pagination;
+  /** format `variable`: selector (in a row) of each option's text; default: the first string column. */
+  variableTextSelector?: string;
+  /** format `variable`: selector (in a row) of each option's value; default: the first string or number column. */
+  variableValueSelector?: string;
 }
 
 export const DEFAULT_QUERY: Partial<MyQuery> = {
@@ -70,6 +113,12 @@ export interface ConfigKeyValue {
  */
 export interface MyDataSourceOptions extends DataSourceJsonData {
   grantType?: string;
+  /** Authorization code grant (grantType `authorization_code`). */
+  authUrl?: string;
+  redirectUrl?: string;
+  issuer?: string;
+  usePkce?: boolean;
+  authParams?: ConfigKeyValue[];
   tokenUrl?: string;
   scopes?: string;
   audience?: string;
@@ -101,9 +150,24 @@ export interface MyDataSourceOptions extends DataSourceJsonData {
   headers?: ConfigKeyValue[];
 
   healthCheckPath?: string;
+
+  /** Grafana's standard TLS keys (read by the backend through the SDK's HTTPClientOptions). */
+  tlsSkipVerify?: boolean;
+  tlsAuthWithCACert?: boolean;
+  tlsAuth?: boolean;
+  serverName?: string;
+
   timeout?: string;
   tokenTimeout?: string;
   maxResponseBytes?: number;
+
+  /** Shared token store for Grafana HA (docs/ha.md). */
+  sharedStore?: string;
+  redisAddress?: string;
+  redisUsername?: string;
+  redisDb?: number;
+  redisTls?: boolean;
+  redisKeyPrefix?: string;
 }
 
 /**
@@ -114,6 +178,17 @@ export interface MyDataSourceOptions extends DataSourceJsonData {
 export interface MySecureJsonData {
   clientId?: string;
   clientSecret?: string;
+  /** PEM CA certificate (with jsonData.tlsAuthWithCACert). */
+  tlsCACert?: string;
+  /** PEM client certificate and key (with jsonData.tlsAuth). */
+  tlsClientCert?: string;
+  tlsClientKey?: string;
+  /** A refresh token to start from (authorization code grant, e.g. provisioned). */
+  refreshToken?: string;
+  /** The newest refresh token, sealed by the backend; written by the Connect section on Save. */
+  sealedRefreshToken?: string;
+  /** Password of the shared token store (Redis), with jsonData.sharedStore `redis`. */
+  redisPassword?: string;
   [key: string]: string | undefined;
 }
 
@@ -142,6 +217,7 @@ export const SECURE_PREFIX = {
   headers: 'header.',
   tokenParams: 'tokenParam.',
   tokenHeaders: 'tokenHeader.',
+  authParams: 'authParam.',
 } as const;
 
 export type SecureListKey = keyof typeof SECURE_PREFIX;

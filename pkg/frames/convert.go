@@ -19,6 +19,8 @@ import (
 const (
 	FormatTable      = "table"
 	FormatTimeSeries = "timeseries"
+	FormatSingle     = "single"   // one field, one row: for stat panels
+	FormatVariable   = "variable" // fields text and value: for dashboard variables
 )
 
 // Column types.
@@ -54,21 +56,70 @@ type Spec struct {
 	RootSelector string
 	Columns      []Column
 	Format       string
+	// Selectors of the text and value of each option, for FormatVariable (both optional).
+	VariableText  string
+	VariableValue string
 }
 
 // Convert turns a decoded reply into frames as spec says.
 func Convert(doc *Doc, spec Spec) (data.Frames, error) {
-	root, err := jsonsel.Compile(spec.RootSelector)
-	if err != nil {
-		return nil, fmt.Errorf("rootSelector: %v", err)
+	var set RowSet
+	if _, err := set.Add(doc, doc.Root, spec.RootSelector); err != nil {
+		return nil, err
 	}
-	rows := rowsOf(root, doc.Root)
+	return ConvertRows(&set, spec)
+}
 
-	var cols []*column
+// RowSet gathers the rows of one or more decoded replies (pages), in order, remembering which reply
+// each row came from so that inferred columns keep the key order of the JSON.
+type RowSet struct {
+	rows  []any
+	docs  []*Doc
+	owner []int // index in docs of each row's reply
+}
+
+// Add selects the rows of root (doc.Root, or a value reshaped from it) with rootSelector and appends
+// them; it returns how many rows it added.
+func (s *RowSet) Add(doc *Doc, root any, rootSelector string) (int, error) {
+	sel, err := jsonsel.Compile(rootSelector)
+	if err != nil {
+		return 0, fmt.Errorf("rootSelector: %v", err)
+	}
+	rows := rowsOf(sel, root)
+	s.docs = append(s.docs, doc)
+	for range rows {
+		s.owner = append(s.owner, len(s.docs)-1)
+	}
+	s.rows = append(s.rows, rows...)
+	return len(rows), nil
+}
+
+// Len is the number of rows gathered.
+func (s *RowSet) Len() int { return len(s.rows) }
+
+// keys returns m's keys in document order if m comes from row's reply, else nil.
+func (s *RowSet) keys(row int, m map[string]any) []string {
+	if d := s.docs[s.owner[row]]; d != nil {
+		return d.Keys(m)
+	}
+	return nil
+}
+
+// ConvertRows turns gathered rows into frames as spec says (spec.RootSelector is not used: the rows
+// are already selected). Columns are inferred from all rows of all replies.
+func ConvertRows(set *RowSet, spec Spec) (data.Frames, error) {
+	rows := set.rows
+	if spec.Format == FormatVariable && (spec.VariableText != "" || spec.VariableValue != "") {
+		return variableFromSelectors(set, spec)
+	}
+	var (
+		cols []*column
+		err  error
+	)
 	if len(spec.Columns) > 0 {
 		cols, err = declaredColumns(spec.Columns, rows)
 	} else {
-		cols = inferColumns(doc, rows)
+		cols = inferColumns(set, rows)
 	}
 	if err != nil {
 		return nil, err
@@ -82,8 +133,13 @@ func Convert(doc *Doc, spec Spec) (data.Frames, error) {
 		frame.Fields = append(frame.Fields, f)
 	}
 	frame.Meta = &data.FrameMeta{PreferredVisualization: data.VisTypeTable}
-	if spec.Format == FormatTimeSeries {
+	switch spec.Format {
+	case FormatTimeSeries:
 		return timeSeries(frame)
+	case FormatSingle:
+		return single(frame, len(spec.Columns) > 0)
+	case FormatVariable:
+		return variableFromFrame(frame)
 	}
 	return data.Frames{frame}, nil
 }
@@ -110,7 +166,7 @@ type column struct {
 	values     []any
 }
 
-func inferColumns(doc *Doc, rows []any) []*column {
+func inferColumns(set *RowSet, rows []any) []*column {
 	var cols []*column
 	index := map[string]*column{}
 	get := func(name string) *column {
@@ -124,8 +180,8 @@ func inferColumns(doc *Doc, rows []any) []*column {
 	}
 	var flatten func(prefix string, m map[string]any, row int)
 	flatten = func(prefix string, m map[string]any, row int) {
-		keys := doc.Keys(m)
-		if keys == nil { // not from this Doc (e.g. built by a selector): stable order
+		keys := set.keys(row, m)
+		if keys == nil { // not from the reply (built by a selector or by jq): stable order
 			keys = make([]string, 0, len(m))
 			for k := range m {
 				keys = append(keys, k)

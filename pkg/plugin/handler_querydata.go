@@ -10,7 +10,9 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/frames"
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/paginate"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/query"
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/upstream"
 )
 
 // maxParallelQueries bounds how many queries of one request run at once against the API.
@@ -60,26 +62,45 @@ func (d *Datasource) query(ctx context.Context, q backend.DataQuery) (res backen
 	return backend.DataResponse{Frames: fr}
 }
 
-// run is the data flow of one query: request, API call, decode, convert.
+// run is the data flow of one query: request, API calls (one per page), jq, root selector, convert.
 func (d *Datasource) run(ctx context.Context, m *query.Model, q backend.DataQuery) (data.Frames, error) {
 	req := m.Request(q.TimeRange, q.Interval)
-	resp, err := d.api.Do(ctx, req)
+	var rows frames.RowSet
+	res, err := paginate.Run(ctx, d.api, d.settings.Upstream.BaseURL, req, m.Pagination,
+		paginate.Options{MaxTotalBytes: maxPagesBytesFactor * d.settings.Upstream.MaxResponseBytes},
+		func(doc *frames.Doc, _ *upstream.Response) (int, error) {
+			root, err := m.Reshape(ctx, doc.Root)
+			if err != nil {
+				return 0, err
+			}
+			n, err := rows.Add(doc, root, m.RootSelector)
+			if err != nil {
+				return 0, &query.Error{Msg: "converting the API reply: " + err.Error()}
+			}
+			return n, nil
+		})
 	if err != nil {
 		return nil, err
 	}
-	doc, err := frames.Decode(resp.Body)
+	out, err := frames.ConvertRows(&rows, m.Spec(q.RefID))
 	if err != nil {
 		return nil, &query.Error{Msg: "converting the API reply: " + err.Error()}
 	}
-	out, err := frames.Convert(doc, m.Spec(q.RefID))
-	if err != nil {
-		return nil, &query.Error{Msg: "converting the API reply: " + err.Error()}
+	executed := req.Method + " " + res.FirstURL.Path
+	if res.Pages > 1 {
+		executed += fmt.Sprintf(" (%d pages)", res.Pages)
 	}
 	for _, f := range out {
 		if f.Meta == nil {
 			f.Meta = &data.FrameMeta{}
 		}
-		f.Meta.ExecutedQueryString = req.Method + " " + resp.URL.Path
+		f.Meta.ExecutedQueryString = executed
+		if res.Truncated != "" {
+			f.AppendNotices(data.Notice{Severity: data.NoticeSeverityWarning, Text: res.Truncated})
+		}
 	}
 	return out, nil
 }
+
+// maxPagesBytesFactor bounds the bodies of all pages of one query to this many times maxResponseBytes.
+const maxPagesBytesFactor = 4

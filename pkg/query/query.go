@@ -4,6 +4,7 @@
 package query
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/frames"
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/jsonsel"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/upstream"
 )
 
@@ -24,16 +26,59 @@ type NameValue struct {
 	Value string `json:"value"`
 }
 
-// Model is the query JSON saved in dashboards and alert rules.
+// Model is the query JSON saved in dashboards and alert rules (docs/queries.md).
 type Model struct {
 	Method       string          `json:"method"`
 	Path         string          `json:"path"`
 	Params       []NameValue     `json:"params"`
 	Headers      []NameValue     `json:"headers"`
 	Body         string          `json:"body"`
+	JQ           string          `json:"jq"`
 	RootSelector string          `json:"rootSelector"`
 	Columns      []frames.Column `json:"columns"`
 	Format       string          `json:"format"`
+	Pagination   *Pagination     `json:"pagination"`
+	// Selectors (relative to a row) of a variable option's text and value, for format "variable".
+	VariableTextSelector  string `json:"variableTextSelector"`
+	VariableValueSelector string `json:"variableValueSelector"`
+
+	jq *frames.JQ // compiled JQ, nil when JQ is empty
+}
+
+// Pagination modes.
+const (
+	PageNone     = "none"
+	PageOffset   = "offset"   // offsetParam=0,n,2n... limitParam=n
+	PagePage     = "page"     // pageParam=startPage, startPage+1...
+	PageCursor   = "cursor"   // cursorParam=<value at cursorPath in the previous reply>
+	PageNextLink = "nextLink" // the URL at nextLinkPath in the reply, or the Link header's rel="next"
+)
+
+// Pagination defaults and bounds.
+const (
+	DefaultMaxPages = 10
+	MaxMaxPages     = 1000
+	DefaultPageSize = 100
+)
+
+// Pagination says how to fetch the pages of a reply. Rows of all pages are concatenated before the
+// columns are inferred.
+type Pagination struct {
+	Mode     string `json:"mode"`
+	MaxPages int    `json:"maxPages,omitempty"` // default 10; a note is added to the frame when it cuts results
+	// offset and page modes
+	PageSize   int    `json:"pageSize,omitempty"`   // rows per page; a shorter page is the last one
+	LimitParam string `json:"limitParam,omitempty"` // parameter carrying pageSize ("limit" in offset mode; page mode sends it only when set)
+	// offset mode
+	OffsetParam string `json:"offsetParam,omitempty"` // default "offset"
+	// page mode
+	PageParam string `json:"pageParam,omitempty"` // default "page"
+	StartPage *int   `json:"startPage,omitempty"` // default 1
+	// cursor mode
+	CursorPath  string `json:"cursorPath,omitempty"`  // selector of the next cursor in the reply (before jq)
+	CursorParam string `json:"cursorParam,omitempty"` // default "cursor"
+	// nextLink mode
+	NextLinkPath string `json:"nextLinkPath,omitempty"` // selector of the next URL in the reply; empty = Link header rel="next"
 }
 
 // Error is a problem with the query itself (the user's input).
@@ -57,9 +102,27 @@ func Parse(raw json.RawMessage) (*Model, error) {
 	switch m.Format {
 	case "":
 		m.Format = frames.FormatTable
-	case frames.FormatTable, frames.FormatTimeSeries:
+	case frames.FormatTable, frames.FormatTimeSeries, frames.FormatSingle, frames.FormatVariable:
 	default:
-		return nil, &Error{Msg: fmt.Sprintf("format %q is not one of table, timeseries", m.Format)}
+		return nil, &Error{Msg: fmt.Sprintf("format %q is not one of table, timeseries, single, variable", m.Format)}
+	}
+	if strings.TrimSpace(m.JQ) != "" {
+		jq, err := frames.CompileJQ(m.JQ)
+		if err != nil {
+			return nil, &Error{Msg: "jq: " + err.Error()}
+		}
+		m.jq = jq
+	}
+	for _, f := range [][2]string{{"variableTextSelector", m.VariableTextSelector}, {"variableValueSelector", m.VariableValueSelector}} {
+		if _, err := jsonsel.Compile(f[1]); err != nil {
+			return nil, &Error{Msg: f[0] + ": " + err.Error()}
+		}
+	}
+	if err := m.Pagination.normalize(); err != nil {
+		return nil, err
+	}
+	if m.Pagination != nil && m.Pagination.Mode == PageNone {
+		m.Pagination = nil
 	}
 	for i, p := range m.Params {
 		if strings.TrimSpace(p.Name) == "" {
@@ -72,6 +135,81 @@ func Parse(raw json.RawMessage) (*Model, error) {
 		}
 	}
 	return &m, nil
+}
+
+// normalize checks p and fills the defaults. A nil p means no pagination.
+func (p *Pagination) normalize() error {
+	if p == nil {
+		return nil
+	}
+	bad := func(field, msg string) error { return &Error{Msg: "pagination." + field + ": " + msg} }
+	switch p.Mode {
+	case "", PageNone:
+		p.Mode = PageNone
+		return nil
+	case PageOffset, PagePage, PageCursor, PageNextLink:
+	default:
+		return bad("mode", fmt.Sprintf("%q is not one of none, offset, page, cursor, nextLink", p.Mode))
+	}
+	switch {
+	case p.MaxPages == 0:
+		p.MaxPages = DefaultMaxPages
+	case p.MaxPages < 1 || p.MaxPages > MaxMaxPages:
+		return bad("maxPages", fmt.Sprintf("%d is not between 1 and %d", p.MaxPages, MaxMaxPages))
+	}
+	if p.PageSize < 0 {
+		return bad("pageSize", "must not be negative")
+	}
+	def := func(s *string, v string) {
+		*s = strings.TrimSpace(*s)
+		if *s == "" {
+			*s = v
+		}
+	}
+	switch p.Mode {
+	case PageOffset:
+		if p.PageSize == 0 {
+			p.PageSize = DefaultPageSize
+		}
+		def(&p.OffsetParam, "offset")
+		def(&p.LimitParam, "limit")
+	case PagePage:
+		def(&p.PageParam, "page")
+		if p.StartPage == nil {
+			one := 1
+			p.StartPage = &one
+		}
+		p.LimitParam = strings.TrimSpace(p.LimitParam)
+		if p.LimitParam != "" && p.PageSize == 0 {
+			p.PageSize = DefaultPageSize
+		}
+	case PageCursor:
+		if strings.TrimSpace(p.CursorPath) == "" {
+			return bad("cursorPath", "is required in cursor mode (where the next cursor is in the reply, e.g. meta.next_cursor)")
+		}
+		def(&p.CursorParam, "cursor")
+	}
+	for _, f := range [][2]string{{"cursorPath", p.CursorPath}, {"nextLinkPath", p.NextLinkPath}} {
+		if _, err := jsonsel.Compile(f[1]); err != nil {
+			return bad(f[0], err.Error())
+		}
+	}
+	return nil
+}
+
+// Reshape applies the query's jq program to a decoded reply (v unchanged without one).
+func (m *Model) Reshape(ctx context.Context, v any) (any, error) {
+	if m.jq == nil {
+		return v, nil
+	}
+	out, err := m.jq.Run(ctx, v)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		return nil, &Error{Msg: "jq: " + err.Error()}
+	}
+	return out, nil
 }
 
 // Request builds the API request, with macros expanded in the path, parameters, headers and body.
@@ -92,7 +230,8 @@ func (m *Model) Request(tr backend.TimeRange, interval time.Duration) upstream.R
 
 // Spec is how the reply becomes frames.
 func (m *Model) Spec(refID string) frames.Spec {
-	return frames.Spec{Name: refID, RootSelector: m.RootSelector, Columns: m.Columns, Format: m.Format}
+	return frames.Spec{Name: refID, RootSelector: m.RootSelector, Columns: m.Columns, Format: m.Format,
+		VariableText: m.VariableTextSelector, VariableValue: m.VariableValueSelector}
 }
 
 // Macros returns the replacer for the time macros:

@@ -110,3 +110,110 @@ describe('QueryEditor', () => {
     expect(onRunQuery).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('QueryEditor: jq, formats, variables and pagination', () => {
+  it('edits the jq program', () => {
+    const { onChange, onRunQuery } = setup();
+    const jq = screen.getByLabelText('jq');
+    fireEvent.change(jq, { target: { value: '.data | map({id})' } });
+    expect(onChange).toHaveBeenLastCalledWith({ ...baseQuery, jq: '.data | map({id})' });
+    fireEvent.blur(jq);
+    expect(onRunQuery).toHaveBeenCalled();
+  });
+
+  it('clears the jq program when emptied', () => {
+    const { onChange } = setup({ jq: '.a' });
+    fireEvent.change(screen.getByLabelText('jq'), { target: { value: '' } });
+    expect(onChange).toHaveBeenLastCalledWith({ ...baseQuery, jq: undefined });
+  });
+
+  it('offers the single value and variable formats', () => {
+    const { onChange, onRunQuery } = setup();
+    fireEvent.click(screen.getByLabelText('Single value'));
+    expect(onChange).toHaveBeenLastCalledWith({ ...baseQuery, format: 'single' });
+    expect(onRunQuery).toHaveBeenCalled();
+    fireEvent.click(screen.getByLabelText('Variable'));
+    expect(onChange).toHaveBeenLastCalledWith({ ...baseQuery, format: 'variable' });
+  });
+
+  it('shows the text and value selectors for the variable format only', () => {
+    setup();
+    expect(screen.queryByLabelText('Text selector')).not.toBeInTheDocument();
+  });
+
+  it('edits the variable selectors', () => {
+    const { onChange } = setup({ format: 'variable' });
+    fireEvent.change(screen.getByLabelText('Text selector'), { target: { value: 'name' } });
+    expect(onChange).toHaveBeenLastCalledWith({ ...baseQuery, format: 'variable', variableTextSelector: 'name' });
+    fireEvent.change(screen.getByLabelText('Value selector'), { target: { value: '$.id' } });
+    expect(onChange).toHaveBeenLastCalledWith({ ...baseQuery, format: 'variable', variableValueSelector: '$.id' });
+  });
+
+  it('edits the time format of a time column', () => {
+    const { onChange } = setup({ columns: [{ selector: 'ts', type: 'time' }] });
+    fireEvent.change(screen.getByLabelText('Column 1 time format'), { target: { value: 'epoch_ms' } });
+    expect(onChange).toHaveBeenLastCalledWith(
+      expect.objectContaining({ columns: [{ selector: 'ts', type: 'time', timeFormat: 'epoch_ms' }] })
+    );
+  });
+
+  it('has no pagination by default and switches to cursor pagination', () => {
+    const { onChange, onRunQuery } = setup();
+    expect(screen.queryByLabelText('Max pages')).not.toBeInTheDocument();
+    fireEvent.click(screen.getByLabelText('Cursor'));
+    expect(onChange).toHaveBeenLastCalledWith({ ...baseQuery, pagination: { mode: 'cursor' } });
+    expect(onRunQuery).toHaveBeenCalled();
+  });
+
+  it('edits cursor pagination settings', () => {
+    const { onChange } = setup({ pagination: { mode: 'cursor' } });
+    fireEvent.change(screen.getByLabelText('Cursor path'), { target: { value: 'meta.next' } });
+    expect(onChange).toHaveBeenLastCalledWith({
+      ...baseQuery,
+      pagination: { mode: 'cursor', cursorPath: 'meta.next' },
+    });
+    fireEvent.change(screen.getByLabelText('Cursor parameter'), { target: { value: 'after' } });
+    expect(onChange).toHaveBeenLastCalledWith({ ...baseQuery, pagination: { mode: 'cursor', cursorParam: 'after' } });
+    fireEvent.change(screen.getByLabelText('Max pages'), { target: { value: '3' } });
+    expect(onChange).toHaveBeenLastCalledWith({ ...baseQuery, pagination: { mode: 'cursor', maxPages: 3 } });
+  });
+
+  it('clears the page cap back to the default', () => {
+    const { onChange } = setup({ pagination: { mode: 'cursor', maxPages: 3 } });
+    fireEvent.change(screen.getByLabelText('Max pages'), { target: { value: '' } });
+    expect(onChange).toHaveBeenLastCalledWith({ ...baseQuery, pagination: { mode: 'cursor', maxPages: undefined } });
+  });
+
+  it('edits offset pagination settings', () => {
+    const { onChange } = setup({ pagination: { mode: 'offset' } });
+    fireEvent.change(screen.getByLabelText('Offset parameter'), { target: { value: 'skip' } });
+    expect(onChange).toHaveBeenLastCalledWith({ ...baseQuery, pagination: { mode: 'offset', offsetParam: 'skip' } });
+    fireEvent.change(screen.getByLabelText('Limit parameter'), { target: { value: 'take' } });
+    expect(onChange).toHaveBeenLastCalledWith({ ...baseQuery, pagination: { mode: 'offset', limitParam: 'take' } });
+    fireEvent.change(screen.getByLabelText('Page size'), { target: { value: '50' } });
+    expect(onChange).toHaveBeenLastCalledWith({ ...baseQuery, pagination: { mode: 'offset', pageSize: 50 } });
+  });
+
+  it('edits page pagination settings', () => {
+    const { onChange } = setup({ pagination: { mode: 'page' } });
+    fireEvent.change(screen.getByLabelText('Page parameter'), { target: { value: 'p' } });
+    expect(onChange).toHaveBeenLastCalledWith({ ...baseQuery, pagination: { mode: 'page', pageParam: 'p' } });
+    fireEvent.change(screen.getByLabelText('Start page'), { target: { value: '0' } });
+    expect(onChange).toHaveBeenLastCalledWith({ ...baseQuery, pagination: { mode: 'page', startPage: 0 } });
+    fireEvent.change(screen.getByLabelText('Page size parameter'), { target: { value: 'per_page' } });
+    expect(onChange).toHaveBeenLastCalledWith({ ...baseQuery, pagination: { mode: 'page', limitParam: 'per_page' } });
+  });
+
+  it('edits next-link pagination and turns pagination off', () => {
+    const { onChange } = setup({ pagination: { mode: 'nextLink' } });
+    const path = screen.getByLabelText('Next link path');
+    expect(path).toHaveAttribute('placeholder', 'Link header');
+    fireEvent.change(path, { target: { value: 'links.next' } });
+    expect(onChange).toHaveBeenLastCalledWith({
+      ...baseQuery,
+      pagination: { mode: 'nextLink', nextLinkPath: 'links.next' },
+    });
+    fireEvent.click(screen.getByLabelText('None'));
+    expect(onChange).toHaveBeenLastCalledWith({ ...baseQuery, pagination: undefined });
+  });
+});

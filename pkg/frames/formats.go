@@ -1,0 +1,147 @@
+package frames
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+)
+
+// single keeps one value for a stat panel: the first non-null value of the first declared column
+// (when columns are declared) or of the first number column. The frame always has exactly one row;
+// the value is null when no row has one.
+func single(frame *data.Frame, declared bool) (data.Frames, error) {
+	idx := -1
+	for i, f := range frame.Fields {
+		if declared || f.Type().Numeric() {
+			idx = i
+			break
+		}
+	}
+	if idx == -1 {
+		if len(frame.Fields) == 0 {
+			return nil, errors.New("single format: the reply has no rows to take a value from")
+		}
+		return nil, errors.New("single format needs a number column: declare a column (its first value is used) or select numeric data")
+	}
+	src := frame.Fields[idx]
+	out := data.NewFieldFromFieldType(src.Type(), 1)
+	out.Name = src.Name
+	for i := 0; i < src.Len(); i++ {
+		if v, ok := src.ConcreteAt(i); ok && v != nil {
+			out.Set(0, src.At(i))
+			break
+		}
+	}
+	f := data.NewFrame(frame.Name, out)
+	f.Meta = &data.FrameMeta{PreferredVisualizationPluginID: "stat"}
+	return data.Frames{f}, nil
+}
+
+// variableFromFrame picks the options of a dashboard variable from a table frame: value is the first
+// string or number column, text the first string column (else the value column).
+func variableFromFrame(frame *data.Frame) (data.Frames, error) {
+	valueIdx, textIdx := -1, -1
+	for i, f := range frame.Fields {
+		switch {
+		case f.Type() == data.FieldTypeNullableString:
+			if valueIdx == -1 {
+				valueIdx = i
+			}
+			if textIdx == -1 {
+				textIdx = i
+			}
+		case f.Type().Numeric():
+			if valueIdx == -1 {
+				valueIdx = i
+			}
+		}
+	}
+	if valueIdx == -1 {
+		if len(frame.Fields) == 0 { // no rows: no options
+			return data.Frames{variableFrame(frame.Name, nil, nil)}, nil
+		}
+		return nil, errors.New("variable format needs a string or number column: set variableValueSelector (and variableTextSelector)")
+	}
+	if textIdx == -1 {
+		textIdx = valueIdx
+	}
+	tf, vf := frame.Fields[textIdx], frame.Fields[valueIdx]
+	var texts, values []string
+	for i := 0; i < vf.Len(); i++ {
+		v, ok := fieldText(vf, i)
+		if !ok {
+			continue
+		}
+		t, ok := fieldText(tf, i)
+		if !ok {
+			t = v
+		}
+		texts, values = append(texts, t), append(values, v)
+	}
+	return data.Frames{variableFrame(frame.Name, texts, values)}, nil
+}
+
+// variableFromSelectors builds the options from the text and value selectors, read as text from
+// each row. A missing selector takes the other's value.
+func variableFromSelectors(set *RowSet, spec Spec) (data.Frames, error) {
+	textSel, valueSel := spec.VariableText, spec.VariableValue
+	if textSel == "" {
+		textSel = valueSel
+	}
+	if valueSel == "" {
+		valueSel = textSel
+	}
+	cols, err := declaredColumns([]Column{{Selector: textSel, Name: "text"}, {Selector: valueSel, Name: "value"}}, set.rows)
+	if err != nil {
+		return nil, fmt.Errorf("variable selectors: %v", err) // names columns[0] (text) or columns[1] (value)
+	}
+	var texts, values []string
+	for i := range set.rows {
+		v := cols[1].values[i]
+		if v == nil {
+			continue
+		}
+		t := cols[0].values[i]
+		if t == nil {
+			t = v
+		}
+		texts, values = append(texts, text(t)), append(values, text(v))
+	}
+	return data.Frames{variableFrame(spec.Name, texts, values)}, nil
+}
+
+func variableFrame(name string, texts, values []string) *data.Frame {
+	if texts == nil {
+		texts, values = []string{}, []string{}
+	}
+	f := data.NewFrame(name, data.NewField("text", nil, texts), data.NewField("value", nil, values))
+	f.Meta = &data.FrameMeta{PreferredVisualization: data.VisTypeTable}
+	return f
+}
+
+// fieldText is row i of f as text (integers exact), and false when it is null.
+func fieldText(f *data.Field, i int) (string, bool) {
+	v, ok := f.ConcreteAt(i)
+	if !ok || v == nil {
+		return "", false
+	}
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), true
+	case bool:
+		return strconv.FormatBool(x), true
+	case time.Time:
+		return x.UTC().Format(time.RFC3339Nano), true
+	case json.RawMessage:
+		return string(x), true
+	}
+	return fmt.Sprint(v), true
+}

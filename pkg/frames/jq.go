@@ -1,0 +1,137 @@
+package frames
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"time"
+
+	"github.com/itchyny/gojq"
+)
+
+// jqTimeout bounds one jq run even when the query's context has no deadline (alert rules, a
+// runaway `repeat` or `range(1e18)`).
+const jqTimeout = 10 * time.Second
+
+// maxJQOutputs bounds how many values a jq program may emit (they are collected into an array).
+// A variable so that tests can lower it.
+var maxJQOutputs = 1_000_000
+
+// JQ is a compiled jq program (github.com/itchyny/gojq) that reshapes a decoded reply.
+type JQ struct {
+	src  string
+	code *gojq.Code
+}
+
+// CompileJQ parses and compiles src. The program sees no environment variables ($ENV and env are
+// empty), cannot read other inputs and cannot import modules.
+func CompileJQ(src string) (*JQ, error) {
+	q, err := gojq.Parse(src)
+	if err != nil {
+		return nil, describeJQError(src, err)
+	}
+	code, err := gojq.Compile(q, gojq.WithEnvironLoader(func() []string { return nil }))
+	if err != nil {
+		return nil, describeJQError(src, err)
+	}
+	return &JQ{src: src, code: code}, nil
+}
+
+func describeJQError(src string, err error) error {
+	var pe *gojq.ParseError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("not a valid jq program: %v (at offset %d: %q)", err, pe.Offset, excerpt(src, pe.Offset))
+	}
+	return fmt.Errorf("not a valid jq program: %v", err)
+}
+
+func excerpt(s string, at int) string {
+	lo, hi := max(at-15, 0), min(at+15, len(s))
+	if lo > hi {
+		return ""
+	}
+	return s[lo:hi]
+}
+
+// Run applies the program to v (a value from Decode: numbers are json.Number, which gojq reads
+// without losing int64 exactness). One output is returned as is; several are collected into an array,
+// none gives null. Numbers jq computes come back as json.Number too, so the frames see one number type.
+// Objects jq builds have no recorded key order: their keys come out sorted; objects passed through
+// unchanged keep the reply's order.
+func (j *JQ) Run(ctx context.Context, v any) (any, error) {
+	ctx, cancel := context.WithTimeout(ctx, jqTimeout)
+	defer cancel()
+	iter := j.code.RunWithContext(ctx, v)
+	var outs []any
+	for {
+		out, ok := iter.Next()
+		if !ok {
+			break
+		}
+		if err, ok := out.(error); ok {
+			var he *gojq.HaltError
+			if errors.As(err, &he) && he.Value() == nil { // `halt`: stop without an error
+				break
+			}
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				if errors.Is(ctxErr, context.DeadlineExceeded) {
+					return nil, fmt.Errorf("jq program did not finish within %s", jqTimeout)
+				}
+				return nil, ctxErr
+			}
+			return nil, fmt.Errorf("jq program failed: %v", err)
+		}
+		if len(outs) == maxJQOutputs {
+			return nil, fmt.Errorf("jq program emitted more than %d values", maxJQOutputs)
+		}
+		outs = append(outs, out)
+	}
+	if err := ctx.Err(); err != nil { // cancelled between outputs
+		if errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("jq program did not finish within %s", jqTimeout)
+		}
+		return nil, err
+	}
+	var res any
+	switch len(outs) {
+	case 0:
+		return nil, nil
+	case 1:
+		res = outs[0]
+	default:
+		res = outs
+	}
+	return normalizeJQ(res), nil
+}
+
+// normalizeJQ turns the numbers jq computes (int, float64, *big.Int) into json.Number, in place.
+// NaN and infinities, which JSON cannot hold, become null.
+func normalizeJQ(v any) any {
+	switch x := v.(type) {
+	case int:
+		return json.Number(strconv.Itoa(x))
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil
+		}
+		return json.Number(strconv.FormatFloat(x, 'g', -1, 64))
+	case *big.Int:
+		return json.Number(x.String())
+	case []any:
+		for i, e := range x {
+			x[i] = normalizeJQ(e)
+		}
+	case map[string]any:
+		for k, e := range x {
+			switch e.(type) {
+			case int, float64, *big.Int, []any, map[string]any:
+				x[k] = normalizeJQ(e)
+			}
+		}
+	}
+	return v
+}

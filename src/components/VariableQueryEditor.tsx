@@ -1,0 +1,42 @@
+import React from 'react';
+import { QueryEditorProps } from '@grafana/data';
+import { Stack, Text } from '@grafana/ui';
+
+import { DataSource } from '../datasource';
+import { MyDataSourceOptions, MyQuery } from '../types';
+import { PaginationFields, RequestFields, RowsFields, VariableFields } from './QueryEditor';
+
+type Props = QueryEditorProps<DataSource, MyQuery, MyDataSourceOptions, MyQuery>;
+
+/** A saved variable query: a query object, or (older dashboards, hand-written JSON) a bare path. */
+export function toVariableQuery(query: MyQuery | string | undefined): MyQuery {
+  if (typeof query === 'string') {
+    return { refId: 'variable', method: 'GET', path: query, params: [], headers: [], format: 'variable' };
+  }
+  return { ...query, refId: query?.refId ?? 'variable', format: 'variable' } as MyQuery;
+}
+
+/**
+ * Editor of a dashboard "Query" variable: the request, where the rows are, and which value in each
+ * row is an option's text and value (both default to the first string/number column).
+ */
+export function VariableQueryEditor({ query, onChange, onRunQuery }: Props) {
+  const q = toVariableQuery(query);
+  const section = {
+    query: q,
+    onChange: (next: MyQuery) => onChange({ ...next, format: 'variable' }),
+    onRunQuery: onRunQuery ?? (() => {}),
+  };
+  return (
+    <Stack direction="column" gap={1}>
+      <RequestFields {...section} />
+      <RowsFields {...section} />
+      <VariableFields {...section} />
+      <PaginationFields {...section} />
+      <Text color="secondary" variant="bodySmall">
+        Each row gives one option. Text: the first string column unless a text selector is set; value: the first string
+        or number column unless a value selector is set.
+      </Text>
+    </Stack>
+  );
+}

@@ -3,12 +3,14 @@ package token
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -28,7 +30,10 @@ type Grant struct {
 	client *http.Client
 	reader *replyReader
 	redact *strings.Replacer
-	now    func() time.Time
+	// secrets are the static values redacted from errors (with the client id and the Basic
+	// credential); values of one request (refresh token, code, verifier) are added per request.
+	secrets []string
+	now     func() time.Time
 }
 
 // NewGrant builds a Grant. client must not carry any API token middleware; redirects are refused
@@ -40,7 +45,11 @@ func NewGrant(cfg settings.Token, client *http.Client, secrets []string) (*Grant
 	}
 	c := *client
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &Grant{cfg: cfg, client: &c, reader: reader, redact: newRedactor(secrets), now: time.Now}, nil
+	// The client id is a secure field too, and an endpoint that echoes the Authorization header
+	// echoes the Basic credential, which is the secret in base64.
+	secrets = append(append([]string(nil), secrets...), cfg.ClientID, cfg.ClientSecret,
+		base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(cfg.ClientID)+":"+url.QueryEscape(cfg.ClientSecret))))
+	return &Grant{cfg: cfg, client: &c, reader: reader, redact: newRedactor(secrets), secrets: secrets, now: time.Now}, nil
 }
 
 // Fetch obtains a new token. When refreshToken is set it tries the refresh grant first and falls
@@ -66,7 +75,8 @@ func (g *Grant) Fetch(ctx context.Context, refreshToken string) (*oauth2.Token, 
 	if !g.cfg.OmitGrantType {
 		grant = append(grant, settings.NameValue{Name: "grant_type", Value: g.cfg.GrantType})
 	}
-	return g.do(ctx, grant)
+	// The refresh token refused above is still redacted from this request's errors.
+	return g.do(ctx, grant, refreshToken)
 }
 
 // Exchange redeems an authorization code (RFC 6749 4.1.3), with the PKCE verifier if one was used.
@@ -78,19 +88,32 @@ func (g *Grant) Exchange(ctx context.Context, code, verifier, redirectURI string
 	return g.do(ctx, grant)
 }
 
-func (g *Grant) do(ctx context.Context, grant []settings.NameValue) (*oauth2.Token, error) {
+// do sends one token request. Errors are redacted of the static secrets, of this request's
+// refresh token, code and verifier, and of also.
+func (g *Grant) do(ctx context.Context, grant []settings.NameValue, also ...string) (*oauth2.Token, error) {
 	req, err := g.newRequest(ctx, grant)
 	if err != nil {
 		return nil, err
 	}
+	redact := g.redact
+	perRequest := also
+	for _, p := range grant {
+		switch p.Name {
+		case "refresh_token", "code", "code_verifier":
+			perRequest = append(perRequest, p.Value)
+		}
+	}
+	if len(perRequest) > 0 {
+		redact = newRedactor(append(perRequest, g.secrets...))
+	}
 	resp, err := g.client.Do(req)
 	if err != nil {
-		return nil, &Error{Step: StepRequest, Msg: g.redactErr(err)}
+		return nil, &Error{Step: StepRequest, Msg: redact.Replace(err.Error())}
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxReplyBytes+1))
 	if err != nil {
-		return nil, &Error{Step: StepRequest, Status: resp.StatusCode, Msg: "reading the reply: " + g.redactErr(err)}
+		return nil, &Error{Step: StepRequest, Status: resp.StatusCode, Msg: "reading the reply: " + redact.Replace(err.Error())}
 	}
 	if len(body) > maxReplyBytes {
 		return nil, &Error{Step: StepReply, Status: resp.StatusCode, Msg: fmt.Sprintf("reply is larger than %d bytes", maxReplyBytes)}
@@ -99,14 +122,23 @@ func (g *Grant) do(ctx context.Context, grant []settings.NameValue) (*oauth2.Tok
 	if err != nil {
 		var te *Error
 		if errors.As(err, &te) {
-			te.Msg = g.redact.Replace(te.Msg)
+			// Redact first, cut afterwards: a secret straddling the cut must not leave a prefix.
+			te.Msg = clipText(redact.Replace(te.Msg), maxErrorText)
 		}
 		return nil, err
 	}
 	return tok, nil
 }
 
-func (g *Grant) redactErr(err error) string { return g.redact.Replace(err.Error()) }
+// maxErrorText bounds the text of a token error (the endpoint's own words included).
+const maxErrorText = 500
+
+func clipText(s string, n int) string {
+	if len(s) > n {
+		s = s[:n] + "..."
+	}
+	return strings.ToValidUTF8(s, "?")
+}
 
 // newRequest builds the token request from the settings: parameters, client authentication,
 // encoding and headers.
@@ -188,6 +220,10 @@ func IsReauthRequired(err error) bool {
 }
 
 func newRedactor(secrets []string) *strings.Replacer {
+	// Longest first: the replacer tries patterns in argument order, and a short secret that is part
+	// of a longer one must not leave the rest of the longer one behind.
+	secrets = append([]string(nil), secrets...)
+	sort.SliceStable(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
 	var pairs []string
 	for _, s := range secrets {
 		if len(s) >= 4 { // shorter values would redact ordinary words

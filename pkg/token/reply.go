@@ -225,11 +225,9 @@ func describeError(doc any) (code, msg string) {
 			break
 		}
 	}
-	msg = strings.Join(parts, ": ")
-	if len(msg) > 300 {
-		msg = msg[:300] + "..."
-	}
-	return code, msg
+	// Not cut here: Grant.do redacts the whole message first and cuts it afterwards, so a secret
+	// straddling the cut cannot leave a prefix behind.
+	return code, strings.Join(parts, ": ")
 }
 
 func parseNumber(v any) (float64, error) {

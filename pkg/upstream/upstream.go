@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -73,6 +74,10 @@ type Client struct {
 	src    token.Source
 	http   *http.Client
 	redact *strings.Replacer
+	// secrets (longest first) are also removed from reply bodies, with the access token, so that an
+	// API that echoes the request (httpbin's /anything, debug endpoints) cannot put a credential
+	// into a frame or a proxy reply.
+	secrets [][]byte
 }
 
 // New wraps hc (one per instance, keep-alive) with the API rules. secrets are redacted from error
@@ -90,13 +95,32 @@ func New(cfg settings.Upstream, src token.Source, hc *http.Client, secrets []str
 		}
 		return nil
 	}
+	sorted := append([]string(nil), secrets...)
+	sort.SliceStable(sorted, func(i, j int) bool { return len(sorted[i]) > len(sorted[j]) })
 	var pairs []string
-	for _, s := range secrets {
+	var raw [][]byte
+	for _, s := range sorted {
 		if len(s) >= 4 {
 			pairs = append(pairs, s, "[redacted]")
+			raw = append(raw, []byte(s))
 		}
 	}
-	return &Client{cfg: cfg, src: src, http: &c, redact: strings.NewReplacer(pairs...)}
+	return &Client{cfg: cfg, src: src, http: &c, redact: strings.NewReplacer(pairs...), secrets: raw}
+}
+
+// redactBody replaces every occurrence of the access token and the secrets in a reply body. The
+// common case (none present) costs one scan of the body per value and copies nothing.
+func (c *Client) redactBody(b []byte, accessToken string) []byte {
+	redacted := []byte("[redacted]")
+	if len(accessToken) >= 4 && bytes.Contains(b, []byte(accessToken)) {
+		b = bytes.ReplaceAll(b, []byte(accessToken), redacted)
+	}
+	for _, s := range c.secrets {
+		if bytes.Contains(b, s) {
+			b = bytes.ReplaceAll(b, s, redacted)
+		}
+	}
+	return b
 }
 
 // Do sends req with the token. A 401 drops the token and retries once with a new one.
@@ -189,7 +213,7 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, req Reques
 	if int64(len(data)) > c.cfg.MaxResponseBytes {
 		return nil, &Error{Step: StepReply, Status: resp.StatusCode, Msg: fmt.Sprintf("reply is larger than maxResponseBytes (%d bytes)", c.cfg.MaxResponseBytes)}
 	}
-	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: data, URL: resp.Request.URL}, nil
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: c.redactBody(data, accessToken), URL: resp.Request.URL}, nil
 }
 
 // checkHeaders refuses query headers that would override what the plugin sets for authentication.

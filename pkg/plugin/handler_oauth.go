@@ -56,6 +56,17 @@ func markStateUsed(nonce string, expires time.Time) bool {
 	return true
 }
 
+// mayConnect: connecting decides which account the datasource acts as for everyone, so only an
+// organization admin may start or finish it. Grafana always sends the user; without one (direct
+// calls in tests) there is nobody to check.
+func mayConnect(w http.ResponseWriter, r *http.Request) bool {
+	if u := backend.PluginConfigFromContext(r.Context()).User; u != nil && u.Role != "Admin" {
+		writeError(w, http.StatusForbidden, "only an organization admin can connect this datasource")
+		return false
+	}
+	return true
+}
+
 func (d *Datasource) authCodeReady(w http.ResponseWriter) bool {
 	if d.configErr != nil {
 		writeError(w, http.StatusBadRequest, "Settings: "+d.configErr.Error())
@@ -70,10 +81,11 @@ func (d *Datasource) authCodeReady(w http.ResponseWriter) bool {
 
 // handleAuthorize answers {"url": ...}: the provider's authorization URL for the Connect button.
 func (d *Datasource) handleAuthorize(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet || !d.authCodeReady(w) {
-		if r.Method != http.MethodGet {
-			writeError(w, http.StatusMethodNotAllowed, "oauth/authorize accepts GET only")
-		}
+	if r.Method != http.MethodGet {
+		writeError(w, http.StatusMethodNotAllowed, "oauth/authorize accepts GET only")
+		return
+	}
+	if !d.authCodeReady(w) || !mayConnect(w, r) {
 		return
 	}
 	redirectURI, err := d.redirectURI(r)
@@ -107,7 +119,7 @@ func (d *Datasource) handleCallback(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, "oauth/callback accepts GET only")
 		return
 	}
-	if !d.authCodeReady(w) {
+	if !d.authCodeReady(w) || !mayConnect(w, r) {
 		return
 	}
 	q := r.URL.Query()

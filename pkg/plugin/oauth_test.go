@@ -33,7 +33,8 @@ func callResource(t *testing.T, ctx context.Context, d *Datasource, pathAndQuery
 	t.Helper()
 	path, _, _ := strings.Cut(pathAndQuery, "?")
 	var got *backend.CallResourceResponse
-	err := d.CallResource(ctx, &backend.CallResourceRequest{Method: "GET", Path: path, URL: pathAndQuery},
+	// Grafana sends the user in the request's plugin context.
+	err := d.CallResource(ctx, &backend.CallResourceRequest{Method: "GET", Path: path, URL: pathAndQuery, PluginContext: backend.PluginConfigFromContext(ctx)},
 		backend.CallResourceResponseSenderFunc(func(r *backend.CallResourceResponse) error { got = r; return nil }))
 	if err != nil {
 		t.Fatal(err)
@@ -198,6 +199,19 @@ func TestAuthCodeCallbackRejections(t *testing.T) {
 		r := callback(t, d, q)
 		if r.status != 400 || !strings.Contains(r.body, "access_denied") || strings.Contains(r.body, "<script>") {
 			t.Fatalf("provider error: %d %s", r.status, r.body)
+		}
+	})
+	t.Run("only an org admin may connect", func(t *testing.T) {
+		editor := backend.WithPluginContext(context.Background(), backend.PluginContext{User: &backend.User{Login: "ed", Role: "Editor"}})
+		if r := callResource(t, editor, d, "oauth/authorize"); r.status != http.StatusForbidden {
+			t.Fatalf("editor authorize: %d %s", r.status, r.body)
+		}
+		if r := callResource(t, editor, d, "oauth/callback?"+consent(t, d).Encode()); r.status != http.StatusForbidden {
+			t.Fatalf("editor callback: %d %s", r.status, r.body)
+		}
+		admin := backend.WithPluginContext(context.Background(), backend.PluginContext{User: &backend.User{Login: "ad", Role: "Admin"}})
+		if r := callResource(t, admin, d, "oauth/authorize"); r.status != http.StatusOK {
+			t.Fatalf("admin authorize: %d %s", r.status, r.body)
 		}
 	})
 	t.Run("redirects to the settings page when Grafana's URL is known", func(t *testing.T) {

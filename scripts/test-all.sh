@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test of the project on a fresh machine: installs the npm packages, then the frontend
-# checks (typecheck, lint, jest, build), the Go checks (vet, race-enabled tests, short fuzz runs) and
-# the backend build with mage. Go modules download on first use.
+# Runs every test of the project on a fresh machine: installs what the tests need (npm packages,
+# Debian's chromium for the browser check and redis-server for the high-availability tests; Go
+# modules download on first use), then the frontend checks (typecheck, lint, jest, build, browser
+# check), the Go checks (vet, race-enabled tests, short fuzz runs) and the backend build with mage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,18 +11,27 @@ FUZZ_TIME=${FUZZ_TIME:-5s}
 
 step() { printf '\n=== %s\n' "$*"; }
 
+# apt-get as root (CI) or through sudo, only for what is missing.
+need_debian() {
+  local missing=()
+  for pkg in "$@"; do command -v "${pkg%%:*}" >/dev/null || missing+=("${pkg#*:}"); done
+  [ ${#missing[@]} -eq 0 ] && return
+  local sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+step "Debian packages (chromium, redis-server)"
+need_debian chromium:chromium redis-server:redis-server
+
 step "npm install"
 npm install --no-audit --no-fund --loglevel=error
-step "frontend: typecheck, lint, jest, build"
+step "frontend: typecheck, lint, jest, build, browser check"
 npm run typecheck
 npm run lint
 npm run test:ci
 npm run build
-
-step "Debian packages for the tests (redis-server for the high-availability tests)"
-if ! command -v redis-server >/dev/null; then
-  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; else sudo apt-get update -qq && sudo apt-get install -y -qq redis-server >/dev/null; fi
-fi
+npm run test:browser
 
 step "go vet"
 go vet "${GO_PKGS[@]}"

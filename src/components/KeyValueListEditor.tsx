@@ -23,13 +23,25 @@ interface Props {
   noun: string;
   namePlaceholder: string;
   valuePlaceholder: string;
+  /** Tooltips of the name and value fields (what they do, with an example). */
+  nameTip?: React.JSX.Element;
+  valueTip?: React.JSX.Element;
 }
 
 /**
  * Editor for a list of `{name, value}` / `{name, secure: true}` entries. The value of a secure
  * entry is only ever written to `secureJsonData["<prefix><name>"]`, never to jsonData.
  */
-export function KeyValueListEditor({ options, onOptionsChange, list, noun, namePlaceholder, valuePlaceholder }: Props) {
+export function KeyValueListEditor({
+  options,
+  onOptionsChange,
+  list,
+  noun,
+  namePlaceholder,
+  valuePlaceholder,
+  nameTip,
+  valueTip,
+}: Props) {
   const entries = options.jsonData[list] ?? [];
   const idBase = `config-${list}`;
 
@@ -41,7 +53,7 @@ export function KeyValueListEditor({ options, onOptionsChange, list, noun, nameP
         const configured = !!entry.secure && isSecureConfigured(options.secureJsonFields, key);
         return (
           <Stack key={index} direction="row" gap={1} alignItems="center" wrap="wrap">
-            <InlineField label="Name" htmlFor={`${idBase}-${index}-name`}>
+            <InlineField label="Name" htmlFor={`${idBase}-${index}-name`} tooltip={nameTip} interactive>
               <Input
                 id={`${idBase}-${index}-name`}
                 aria-label={`${noun} ${n} name`}
@@ -51,7 +63,7 @@ export function KeyValueListEditor({ options, onOptionsChange, list, noun, nameP
                 onChange={(e) => onOptionsChange(renameListEntry(options, list, index, e.currentTarget.value))}
               />
             </InlineField>
-            <InlineField label="Value" htmlFor={`${idBase}-${index}-value`}>
+            <InlineField label="Value" htmlFor={`${idBase}-${index}-value`} tooltip={valueTip} interactive>
               {entry.secure ? (
                 <SecretInput
                   id={`${idBase}-${index}-value`}
@@ -59,7 +71,8 @@ export function KeyValueListEditor({ options, onOptionsChange, list, noun, nameP
                   isConfigured={configured}
                   value={options.secureJsonData?.[key] ?? ''}
                   placeholder={valuePlaceholder}
-                  width={30}
+                  // the Reset button of a stored secret takes the place of 9 units, so rows stay aligned
+                  width={configured ? 20.5 : 30}
                   onReset={() => onOptionsChange(resetListEntryValue(options, list, index))}
                   onChange={(e) => onOptionsChange(setListEntryValue(options, list, index, e.currentTarget.value))}
                 />

@@ -68,9 +68,15 @@ describe('OAuthConnect', () => {
   });
 
   it('shows re-authorization required', async () => {
-    get.mockResolvedValue({ connected: false, reauthRequired: true, lastError: 're-authorization required: click Connect' });
+    get.mockResolvedValue({
+      connected: false,
+      reauthRequired: true,
+      lastError: 're-authorization required: click Connect',
+    });
     render(<OAuthConnect options={makeOptions()} onOptionsChange={jest.fn()} />);
-    await waitFor(() => expect(screen.getByLabelText('Connection state')).toHaveTextContent('Re-authorization required'));
+    await waitFor(() =>
+      expect(screen.getByLabelText('Connection state')).toHaveTextContent('Re-authorization required')
+    );
   });
 
   it('shows the failure the callback reported', async () => {

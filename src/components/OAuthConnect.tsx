@@ -95,9 +95,14 @@ export function OAuthConnect({ options, onOptionsChange }: Props) {
 
   const connect = useCallback(async () => {
     try {
-      const res = await getBackendSrv().get<{ url: string }>(resourceUrl(uid, 'oauth/authorize'), undefined, undefined, {
-        showErrorAlert: false,
-      });
+      const res = await getBackendSrv().get<{ url: string }>(
+        resourceUrl(uid, 'oauth/authorize'),
+        undefined,
+        undefined,
+        {
+          showErrorAlert: false,
+        }
+      );
       window.location.assign(res.url);
     } catch (err: any) {
       setState({ kind: 'error', message: err?.data?.error || err?.message || 'could not start the authorization' });

@@ -164,6 +164,19 @@ type column struct {
 	typ        string // declared type, or "" to infer
 	timeFormat string
 	values     []any
+	times      []time.Time // set by inferType when every value is an RFC 3339 string: the parsed times
+}
+
+// colNode resolves the keys of the objects found under one prefix ("" for the rows, "a." for the
+// objects under key a) to their columns, or to the node of a nested object. Objects of one shape
+// share their key list (see Doc), so the columns of the last list seen are kept by position: a row
+// like the previous one costs no string concatenation and no lookup by column name.
+type colNode struct {
+	prefix   string
+	kids     map[string]*colNode
+	lastKeys []string
+	lastCols []*column
+	lastKids []*colNode
 }
 
 func inferColumns(set *RowSet, rows []any) []*column {
@@ -178,8 +191,19 @@ func inferColumns(set *RowSet, rows []any) []*column {
 		}
 		return c
 	}
-	var flatten func(prefix string, m map[string]any, row int)
-	flatten = func(prefix string, m map[string]any, row int) {
+	kid := func(n *colNode, k string) *colNode {
+		c, ok := n.kids[k]
+		if !ok {
+			if n.kids == nil {
+				n.kids = map[string]*colNode{}
+			}
+			c = &colNode{prefix: n.prefix + k + "."}
+			n.kids[k] = c
+		}
+		return c
+	}
+	var flatten func(n *colNode, m map[string]any, row int)
+	flatten = func(n *colNode, m map[string]any, row int) {
 		keys := set.keys(row, m)
 		if keys == nil { // not from the reply (built by a selector or by jq): stable order
 			keys = make([]string, 0, len(m))
@@ -187,19 +211,43 @@ func inferColumns(set *RowSet, rows []any) []*column {
 				keys = append(keys, k)
 			}
 			sort.Strings(keys)
+			for _, k := range keys {
+				v := m[k]
+				if nested, ok := v.(map[string]any); ok && len(nested) > 0 {
+					flatten(kid(n, k), nested, row)
+					continue
+				}
+				get(n.prefix + k).values[row] = v
+			}
+			return
 		}
-		for _, k := range keys {
+		if len(keys) == 0 {
+			return
+		}
+		if len(keys) != len(n.lastKeys) || &keys[0] != &n.lastKeys[0] {
+			n.lastKeys = keys
+			n.lastCols = make([]*column, len(keys))
+			n.lastKids = make([]*colNode, len(keys))
+		}
+		for i, k := range keys {
 			v := m[k]
 			if nested, ok := v.(map[string]any); ok && len(nested) > 0 {
-				flatten(prefix+k+".", nested, row)
+				if n.lastKids[i] == nil {
+					n.lastKids[i] = kid(n, k)
+				}
+				flatten(n.lastKids[i], nested, row)
 				continue
 			}
-			get(prefix + k).values[row] = v
+			if n.lastCols[i] == nil {
+				n.lastCols[i] = get(n.prefix + k)
+			}
+			n.lastCols[i].values[row] = v
 		}
 	}
+	top := &colNode{}
 	for i, r := range rows {
 		if m, ok := r.(map[string]any); ok {
-			flatten("", m, i)
+			flatten(top, m, i)
 		} else {
 			get("value").values[i] = r
 		}
@@ -234,18 +282,20 @@ func declaredColumns(decl []Column, rows []any) ([]*column, error) {
 	return cols, nil
 }
 
-// inferType looks at every value, not just the first row's.
+// inferType looks at every value, not just the first row's. When every value is an RFC 3339
+// string it keeps the parsed times in c.times, so that field does not parse them again.
 func (c *column) inferType() string {
 	var nBool, nInt, nFloat, nString, nComposite, nonNull int
 	allTimes := true
-	for _, v := range c.values {
+	c.times = nil
+	for i, v := range c.values {
 		switch x := v.(type) {
 		case nil:
 			continue
 		case bool:
 			nBool++
 		case json.Number:
-			if _, err := strconv.ParseInt(x.String(), 10, 64); err == nil {
+			if isInt64(x) {
 				nInt++
 			} else {
 				nFloat++
@@ -253,8 +303,14 @@ func (c *column) inferType() string {
 		case string:
 			nString++
 			if allTimes {
-				if _, err := time.Parse(time.RFC3339Nano, x); err != nil {
-					allTimes = false
+				t, err := parseRFC3339(x)
+				if err != nil {
+					allTimes, c.times = false, nil
+				} else {
+					if c.times == nil {
+						c.times = make([]time.Time, len(c.values))
+					}
+					c.times[i] = t
 				}
 			}
 		default:
@@ -262,24 +318,58 @@ func (c *column) inferType() string {
 		}
 		nonNull++
 	}
+	typ := TypeString // mixed scalars: shown as text rather than guessed
 	switch {
 	case nonNull == 0:
-		return TypeString
 	case nBool == nonNull:
-		return TypeBoolean
+		typ = TypeBoolean
 	case nInt == nonNull:
-		return TypeInteger
+		typ = TypeInteger
 	case nInt+nFloat == nonNull:
-		return TypeNumber
+		typ = TypeNumber
 	case nString == nonNull && allTimes:
-		return TypeTime
+		typ = TypeTime
 	case nComposite == nonNull:
-		return TypeJSON
-	default:
-		return TypeString // mixed scalars: shown as text rather than guessed
+		typ = TypeJSON
 	}
+	if typ != TypeTime {
+		c.times = nil
+	}
+	return typ
 }
 
+var errNotRFC3339 = errors.New("not an RFC 3339 time")
+
+// parseRFC3339 is time.Parse(time.RFC3339Nano, s) that refuses at once, without building an error,
+// what cannot be one (YYYY-MM-DDThh:mm:ss at least): the first value of every text column is tried.
+func parseRFC3339(s string) (time.Time, error) {
+	if len(s) < len("2006-01-02T15:04:05Z") || s[4] != '-' || s[7] != '-' || s[13] != ':' {
+		return time.Time{}, errNotRFC3339
+	}
+	return time.Parse(time.RFC3339Nano, s)
+}
+
+// isInt64 reports whether n is an integer that fits in int64, without parsing the common short ones.
+func isInt64(n json.Number) bool {
+	s := string(n)
+	digits := s
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 18 { // 18 digits always fit; longer ones are parsed
+		_, err := strconv.ParseInt(s, 10, 64)
+		return err == nil
+	}
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// field builds the output field and releases c.values. Non-null cells point into one backing array
+// per column (one allocation per column, not one per cell).
 func (c *column) field(n int) (*data.Field, error) {
 	typ := c.typ
 	if typ == "" {
@@ -288,84 +378,75 @@ func (c *column) field(n int) (*data.Field, error) {
 	fail := func(row int, v any, want string) error {
 		return fmt.Errorf("column %q row %d: %s cannot be read as %s", c.name, row, describeValue(v), want)
 	}
+	defer func() { c.values, c.times = nil, nil }()
 	switch typ {
 	case TypeInteger:
-		vals := make([]*int64, n)
-		for i, v := range c.values {
-			if v == nil {
-				continue
-			}
+		return fill(c, n, data.FieldTypeNullableInt64, func(i int, v any) (int64, error) {
 			x, err := toInt(v)
 			if err != nil {
-				return nil, fail(i, v, "an integer")
+				return 0, fail(i, v, "an integer")
 			}
-			vals[i] = &x
-		}
-		return data.NewField(c.name, nil, vals), nil
+			return x, nil
+		})
 	case TypeNumber:
-		vals := make([]*float64, n)
-		for i, v := range c.values {
-			if v == nil {
-				continue
-			}
+		return fill(c, n, data.FieldTypeNullableFloat64, func(i int, v any) (float64, error) {
 			x, err := toFloat(v)
 			if err != nil {
-				return nil, fail(i, v, "a number")
+				return 0, fail(i, v, "a number")
 			}
-			vals[i] = &x
-		}
-		return data.NewField(c.name, nil, vals), nil
+			return x, nil
+		})
 	case TypeBoolean:
-		vals := make([]*bool, n)
-		for i, v := range c.values {
-			if v == nil {
-				continue
-			}
+		return fill(c, n, data.FieldTypeNullableBool, func(i int, v any) (bool, error) {
 			x, err := toBool(v)
 			if err != nil {
-				return nil, fail(i, v, "a boolean")
+				return false, fail(i, v, "a boolean")
 			}
-			vals[i] = &x
-		}
-		return data.NewField(c.name, nil, vals), nil
+			return x, nil
+		})
 	case TypeTime:
-		vals := make([]*time.Time, n)
-		for i, v := range c.values {
-			if v == nil {
-				continue
-			}
+		if c.times != nil && c.typ == "" { // inferred: parsed already
+			times := c.times
+			return fill(c, n, data.FieldTypeNullableTime, func(i int, _ any) (time.Time, error) { return times[i], nil })
+		}
+		return fill(c, n, data.FieldTypeNullableTime, func(i int, v any) (time.Time, error) {
 			x, err := toTime(v, c.timeFormat)
 			if err != nil {
-				return nil, fmt.Errorf("column %q row %d: %v", c.name, i, err)
+				return time.Time{}, fmt.Errorf("column %q row %d: %v", c.name, i, err)
 			}
-			vals[i] = &x
-		}
-		return data.NewField(c.name, nil, vals), nil
+			return x, nil
+		})
 	case TypeJSON:
-		vals := make([]*json.RawMessage, n)
-		for i, v := range c.values {
-			if v == nil {
-				continue
-			}
+		return fill(c, n, data.FieldTypeNullableJSON, func(i int, v any) (json.RawMessage, error) {
 			b, err := json.Marshal(v)
 			if err != nil {
 				return nil, fail(i, v, "JSON")
 			}
-			raw := json.RawMessage(b)
-			vals[i] = &raw
-		}
-		return data.NewField(c.name, nil, vals), nil
+			return json.RawMessage(b), nil
+		})
 	default:
-		vals := make([]*string, n)
-		for i, v := range c.values {
-			if v == nil {
-				continue
-			}
-			s := text(v)
-			vals[i] = &s
-		}
-		return data.NewField(c.name, nil, vals), nil
+		return fill(c, n, data.FieldTypeNullableString, func(_ int, v any) (string, error) { return text(v), nil })
 	}
+}
+
+// fill converts every non-null value of c with conv into a nullable field of type ft (whose
+// elements are *T).
+func fill[T any](c *column, n int, ft data.FieldType, conv func(int, any) (T, error)) (*data.Field, error) {
+	backing := make([]T, n)
+	f := data.NewFieldFromFieldType(ft, n)
+	f.Name = c.name
+	for i, v := range c.values {
+		if v == nil {
+			continue
+		}
+		x, err := conv(i, v)
+		if err != nil {
+			return nil, err
+		}
+		backing[i] = x
+		f.Set(i, &backing[i])
+	}
+	return f, nil
 }
 
 func toInt(v any) (int64, error) {

@@ -103,22 +103,20 @@ func (d *Datasource) build(ctx context.Context, s backend.DataSourceInstanceSett
 	opts.Header = nil
 	opts.ForwardHTTPHeaders = false
 
-	tokenHTTP, err := httpclient.New(opts)
+	// One transport (one keep-alive connection pool) per instance, shared by the token client and the
+	// API client: token.NewGrant and upstream.New each copy the client and set their own redirect
+	// policy, so they differ only in that.
+	hc, err := httpclient.New(opts)
 	if err != nil {
-		d.configErr = fmt.Errorf("building the token endpoint client: %w", err)
+		d.configErr = fmt.Errorf("building the HTTP client: %w", err)
 		return
 	}
-	apiHTTP, err := httpclient.New(opts)
-	if err != nil {
-		d.configErr = fmt.Errorf("building the API client: %w", err)
-		return
-	}
-	d.transport = []*http.Client{tokenHTTP, apiHTTP}
+	d.transport = []*http.Client{hc}
 
 	// The client id is a secure field: redacted from errors like the secrets (it is still sent as a
 	// header when sendClientIdHeader is on, by design).
 	secrets := append(cfg.Secrets(), cfg.Token.ClientID)
-	if d.grant, err = token.NewGrant(cfg.Token, tokenHTTP, secrets); err != nil {
+	if d.grant, err = token.NewGrant(cfg.Token, hc, secrets); err != nil {
 		d.configErr = err
 		return
 	}
@@ -135,7 +133,7 @@ func (d *Datasource) build(ctx context.Context, s backend.DataSourceInstanceSett
 		fetcher = d.shared
 	}
 	d.tokens = token.NewCache(fetcher, cfg.Token.Timeout, nil)
-	d.api = upstream.New(cfg.Upstream, d.tokens, apiHTTP, secrets)
+	d.api = upstream.New(cfg.Upstream, d.tokens, hc, secrets)
 	if cfg.Token.GrantType == settings.GrantAuthorizationCode {
 		if err := d.restoreRefreshToken(cfg.Token, vault.DefaultDir()); err != nil {
 			d.configErr = err

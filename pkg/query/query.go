@@ -214,16 +214,27 @@ func (m *Model) Reshape(ctx context.Context, v any) (any, error) {
 
 // Request builds the API request, with macros expanded in the path, parameters, headers and body.
 func (m *Model) Request(tr backend.TimeRange, interval time.Duration) upstream.Request {
-	x := Macros(tr, interval)
-	req := upstream.Request{Method: m.Method, Path: x.Replace(m.Path), Params: url.Values{}, Header: http.Header{}}
+	// The replacer is built only for a text that holds a macro: building it costs about 40
+	// allocations, most of a small query's own work (BenchmarkQueryData in pkg/plugin).
+	var x *strings.Replacer
+	expand := func(s string) string {
+		if strings.IndexByte(s, '$') < 0 {
+			return s
+		}
+		if x == nil {
+			x = Macros(tr, interval)
+		}
+		return x.Replace(s)
+	}
+	req := upstream.Request{Method: m.Method, Path: expand(m.Path), Params: url.Values{}, Header: http.Header{}}
 	for _, p := range m.Params {
-		req.Params.Add(strings.TrimSpace(p.Name), x.Replace(p.Value))
+		req.Params.Add(strings.TrimSpace(p.Name), expand(p.Value))
 	}
 	for _, h := range m.Headers {
-		req.Header.Add(strings.TrimSpace(h.Name), x.Replace(h.Value))
+		req.Header.Add(strings.TrimSpace(h.Name), expand(h.Value))
 	}
 	if m.Method == http.MethodPost && m.Body != "" {
-		req.Body = []byte(x.Replace(m.Body))
+		req.Body = []byte(expand(m.Body))
 	}
 	return req
 }

@@ -1,0 +1,242 @@
+package frames
+
+import (
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"runtime/metrics"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+)
+
+// Benchmarks for issue #7: JSON reply -> frames, beside plain encoding/json decoding of the same
+// bytes into []map[string]any, measured in the same run. Run them with scripts/bench.sh.
+
+// benchPayload returns a deterministic JSON array of rows objects, about 52 bytes a row, with an
+// integer, a float (null in every 17th row), a boolean, a string and a nested object whose "k" is a
+// number in most rows and a string in every 10th (so it becomes a mixed, string column):
+//
+//	{"id":7,"v":1.25,"ok":false,"s":"s7","n":{"k":49}}
+func benchPayload(rows int) []byte {
+	b := make([]byte, 0, rows*53+2)
+	b = append(b, '[')
+	for i := range rows {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"id":`...)
+		b = strconv.AppendInt(b, int64(i), 10)
+		b = append(b, `,"v":`...)
+		if i%17 == 0 {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendFloat(b, float64(i%400)/4, 'f', -1, 64)
+		}
+		b = append(b, `,"ok":`...)
+		b = strconv.AppendBool(b, i%3 == 0)
+		b = append(b, `,"s":"s`...)
+		b = strconv.AppendInt(b, int64(i%100), 10)
+		b = append(b, `","n":{"k":`...)
+		if i%10 == 0 {
+			b = append(b, `"x"`...)
+		} else {
+			b = strconv.AppendInt(b, int64(i%97), 10)
+		}
+		b = append(b, "}}"...)
+	}
+	return append(b, ']')
+}
+
+var (
+	payloadMu sync.Mutex
+	payloads  = map[int][]byte{}
+)
+
+func payload(rows int) []byte {
+	payloadMu.Lock()
+	defer payloadMu.Unlock()
+	if p, ok := payloads[rows]; ok {
+		return p
+	}
+	p := benchPayload(rows)
+	payloads[rows] = p
+	return p
+}
+
+// heapObjects is the heap memory held by objects, live or not yet swept: what the process holds.
+func heapObjects() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// measurePeak runs f once and returns the peak heap growth while it ran and the heap it left live
+// (its result, kept by f's caller), both above the heap before the run (which already holds the
+// payload). The peak is sampled every 50 µs from runtime/metrics (no stop-the-world), so it is a
+// lower bound that can miss a spike shorter than that; garbage not yet collected counts, as it does
+// for the process.
+func measurePeak(f func() any) (peak, retained uint64) {
+	runtime.GC()
+	base := heapObjects()
+	var max atomic.Uint64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			if h := heapObjects(); h > max.Load() {
+				max.Store(h)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(50 * time.Microsecond):
+			}
+		}
+	}()
+	result := f()
+	if h := heapObjects(); h > max.Load() {
+		max.Store(h)
+	}
+	close(stop)
+	<-done
+	runtime.GC()
+	after := heapObjects()
+	runtime.KeepAlive(result)
+	sub := func(a, b uint64) uint64 {
+		if a < b {
+			return 0
+		}
+		return a - b
+	}
+	return sub(max.Load(), base), sub(after, base)
+}
+
+// BenchmarkJSONToFrames: 1 MB / 20k rows and 50 MB / 1M rows. Sub-benchmarks:
+//
+//	baseline=encoding-json  json.Unmarshal into []map[string]any (the reference)
+//	decode+convert          Decode then Convert (what a query does); target ≤1x baseline
+//	decode, convert         the two steps alone
+//
+// Each reports MB/s (b.SetBytes), allocs (-benchmem), x-baseline (ns/op ÷ the baseline's ns/op in
+// this run), and from one extra untimed run: peak-heap/payload and retained/payload.
+func BenchmarkJSONToFrames(b *testing.B) {
+	for _, size := range []struct {
+		name string
+		rows int
+	}{{"1MB", 20_000}, {"50MB", 1_000_000}} {
+		body := payload(size.rows)
+		spec := Spec{Name: "A"}
+		b.Run("size="+size.name, func(b *testing.B) {
+			var baseline, baselineCPU float64
+			var cpu0 time.Duration
+			start := func(b *testing.B) {
+				b.SetBytes(int64(len(body)))
+				b.ReportAllocs()
+				cpu0 = processCPU()
+			}
+			report := func(b *testing.B, f func() any) {
+				cpu := float64(processCPU()-cpu0) / float64(b.N)
+				b.ReportMetric(cpu, "cpu-ns/op")
+				if baseline > 0 {
+					b.ReportMetric(nsPerOp(b)/baseline, "x-baseline")
+					b.ReportMetric(cpu/baselineCPU, "x-baseline-cpu")
+				} else {
+					baselineCPU = cpu
+				}
+				peak, retained := measurePeak(f)
+				b.ReportMetric(float64(peak)/float64(len(body)), "peak-heap/payload")
+				b.ReportMetric(float64(retained)/float64(len(body)), "retained/payload")
+			}
+			b.Run("baseline=encoding-json", func(b *testing.B) {
+				start(b)
+				for b.Loop() {
+					var rows []map[string]any
+					if err := json.Unmarshal(body, &rows); err != nil {
+						b.Fatal(err)
+					}
+				}
+				baseline = 0
+				report(b, func() any {
+					var rows []map[string]any
+					_ = json.Unmarshal(body, &rows)
+					return rows
+				})
+				baseline = nsPerOp(b)
+			})
+			decodeConvert := func() (data.Frames, error) {
+				doc, err := Decode(body)
+				if err != nil {
+					return nil, err
+				}
+				return Convert(doc, spec)
+			}
+			b.Run("decode+convert", func(b *testing.B) {
+				start(b)
+				for b.Loop() {
+					if _, err := decodeConvert(); err != nil {
+						b.Fatal(err)
+					}
+				}
+				report(b, func() any { out, _ := decodeConvert(); return out })
+			})
+			b.Run("decode", func(b *testing.B) {
+				start(b)
+				for b.Loop() {
+					if _, err := Decode(body); err != nil {
+						b.Fatal(err)
+					}
+				}
+				report(b, func() any { d, _ := Decode(body); return d })
+			})
+			b.Run("convert", func(b *testing.B) {
+				doc, err := Decode(body)
+				if err != nil {
+					b.Fatal(err)
+				}
+				start(b)
+				for b.Loop() {
+					if _, err := Convert(doc, spec); err != nil {
+						b.Fatal(err)
+					}
+				}
+				report(b, func() any { out, _ := Convert(doc, spec); return out })
+			})
+		})
+	}
+}
+
+func nsPerOp(b *testing.B) float64 { return float64(b.Elapsed().Nanoseconds()) / float64(b.N) }
+
+// processCPU is the CPU time of the whole process (user + system), GC included. Per op it is less
+// sensitive than wall time to other processes competing for the cores.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestBenchPayloadShape checks the benchmark's payload and that it converts to the expected columns,
+// so the benchmark measures what it claims.
+func TestBenchPayloadShape(t *testing.T) {
+	body := benchPayload(20_000)
+	if n := len(body); n < 1_000_000 || n > 1_150_000 {
+		t.Errorf("20k rows are %d bytes, want about 1 MB", n)
+	}
+	out := convert(t, string(body), Spec{Name: "A"})
+	wantFields(t, out[0], "id", "v", "ok", "s", "n.k")
+	wantTypes(t, out[0], data.FieldTypeNullableInt64, data.FieldTypeNullableFloat64, data.FieldTypeNullableBool,
+		data.FieldTypeNullableString, data.FieldTypeNullableString)
+	if out[0].Rows() != 20_000 {
+		t.Errorf("%d rows", out[0].Rows())
+	}
+	if got := fmt.Sprint(*out[0].Fields[4].At(1).(*string)); got != "1" {
+		t.Errorf("n.k[1] = %s", got)
+	}
+}

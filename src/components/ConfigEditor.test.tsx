@@ -501,8 +501,9 @@ describe('ConfigEditor', () => {
       expect(screen.queryByLabelText('Authorization URL')).not.toBeInTheDocument();
     });
 
-    it('stores a secure authorization parameter under secureJsonData["authParam.<name>"]', () => {
+    it('stores a secure authorization parameter under secureJsonData["authParam.<name>"]', async () => {
       const { last } = renderStateful(makeOptions({ jsonData: { grantType: 'authorization_code' } }));
+      expect(await screen.findByText('Not connected.')).toBeInTheDocument(); // the status call settles
       fireEvent.click(screen.getByRole('button', { name: 'Add authorization parameter' }));
       fireEvent.change(screen.getByLabelText('Authorization parameter 1 name'), { target: { value: 'login_hint' } });
       fireEvent.click(screen.getByLabelText('Authorization parameter 1 secure'));

@@ -132,6 +132,11 @@ func ConvertRows(set *RowSet, spec Spec) (data.Frames, error) {
 		}
 		frame.Fields = append(frame.Fields, f)
 	}
+	return shapeFrame(frame, spec)
+}
+
+// shapeFrame turns the table frame of all rows into the frames of spec.Format.
+func shapeFrame(frame *data.Frame, spec Spec) (data.Frames, error) {
 	frame.Meta = &data.FrameMeta{PreferredVisualization: data.VisTypeTable}
 	switch spec.Format {
 	case FormatTimeSeries:

@@ -329,7 +329,12 @@ func hex4(b []byte) rune {
 // unquote decodes the inside of a string literal already checked by string(), with encoding/json's
 // rules: surrogate pairs combine, a lone surrogate or an invalid UTF-8 byte becomes U+FFFD.
 func (d *decoder) unquote(s []byte) string {
-	out := d.tmp[:0]
+	d.tmp = appendUnquoted(d.tmp[:0], s)
+	return string(d.tmp)
+}
+
+// appendUnquoted appends the decoded inside of a checked string literal to out (see unquote).
+func appendUnquoted(out, s []byte) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		switch {
@@ -377,8 +382,7 @@ func (d *decoder) unquote(s []byte) string {
 			i += size
 		}
 	}
-	d.tmp = out
-	return string(out)
+	return out
 }
 
 func (d *decoder) array(depth int) (any, error) {

@@ -121,7 +121,8 @@ func measurePeak(f func() any) (peak, retained uint64) {
 // BenchmarkJSONToFrames: 1 MB / 20k rows and 50 MB / 1M rows. Sub-benchmarks:
 //
 //	baseline=encoding-json  json.Unmarshal into []map[string]any (the reference)
-//	decode+convert          Decode then Convert (what a query does); target ≤1x baseline
+//	decode+convert          Decode then Convert (what a query with jq or pagination does); target ≤1x baseline
+//	convertbytes            ConvertBytes, the streaming path of a query without them; target ≤1x baseline, ≤3x peak
 //	decode, convert         the two steps alone
 //
 // Each reports MB/s (b.SetBytes), allocs (-benchmem), x-baseline (ns/op ÷ the baseline's ns/op in
@@ -185,6 +186,22 @@ func BenchmarkJSONToFrames(b *testing.B) {
 					}
 				}
 				report(b, func() any { out, _ := decodeConvert(); return out })
+			})
+			convertBytes := func() (data.Frames, error) {
+				out, ok, err := ConvertBytes(body, spec)
+				if !ok {
+					b.Fatal("ConvertBytes gave up on the benchmark payload")
+				}
+				return out, err
+			}
+			b.Run("convertbytes", func(b *testing.B) {
+				start(b)
+				for b.Loop() {
+					if _, err := convertBytes(); err != nil {
+						b.Fatal(err)
+					}
+				}
+				report(b, func() any { out, _ := convertBytes(); return out })
 			})
 			b.Run("decode", func(b *testing.B) {
 				start(b)

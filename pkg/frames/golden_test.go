@@ -26,6 +26,7 @@ func convert(t *testing.T, body string, spec Spec) data.Frames {
 	if err != nil {
 		t.Fatalf("Convert: %v", err)
 	}
+	checkConvertBytes(t, []byte(body), spec)
 	return out
 }
 
@@ -40,6 +41,7 @@ func convertErr(t *testing.T, body string, spec Spec) error {
 	if err == nil {
 		t.Fatalf("Convert succeeded, want an error; frames: %v", out)
 	}
+	checkConvertBytes(t, []byte(body), spec)
 	return err
 }
 

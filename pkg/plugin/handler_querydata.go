@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"sync"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -65,8 +66,25 @@ func (d *Datasource) query(ctx context.Context, q backend.DataQuery) (res backen
 // run is the data flow of one query: request, API calls (one per page), jq, root selector, convert.
 func (d *Datasource) run(ctx context.Context, m *query.Model, q backend.DataQuery) (data.Frames, error) {
 	req := m.Request(q.TimeRange, q.Interval)
+	var api paginate.Doer = d.api
+	if m.Pagination == nil && strings.TrimSpace(m.JQ) == "" {
+		// One page, no jq: convert the bytes straight into columns when the spec allows it
+		// (frames.ConvertBytes); otherwise the reply already fetched goes the usual way.
+		resp, err := d.api.Do(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		out, ok, err := frames.ConvertBytes(resp.Body, m.Spec(q.RefID))
+		if ok {
+			if err != nil {
+				return nil, &query.Error{Msg: "converting the API reply: " + err.Error()}
+			}
+			return annotate(out, req.Method+" "+resp.URL.Path, paginate.Result{Pages: 1, FirstURL: resp.URL}), nil
+		}
+		api = fetched{resp}
+	}
 	var rows frames.RowSet
-	res, err := paginate.Run(ctx, d.api, d.settings.Upstream.BaseURL, req, m.Pagination,
+	res, err := paginate.Run(ctx, api, d.settings.Upstream.BaseURL, req, m.Pagination,
 		paginate.Options{MaxTotalBytes: maxPagesBytesFactor * d.settings.Upstream.MaxResponseBytes},
 		func(doc *frames.Doc, _ *upstream.Response) (int, error) {
 			root, err := m.Reshape(ctx, doc.Root)
@@ -90,6 +108,18 @@ func (d *Datasource) run(ctx context.Context, m *query.Model, q backend.DataQuer
 	if res.Pages > 1 {
 		executed += fmt.Sprintf(" (%d pages)", res.Pages)
 	}
+	return annotate(out, executed, res), nil
+}
+
+// fetched answers the one request of a query with the reply already fetched.
+type fetched struct{ resp *upstream.Response }
+
+func (f fetched) Do(context.Context, upstream.Request) (*upstream.Response, error) {
+	return f.resp, nil
+}
+
+// annotate sets the executed query string and the truncation notice on every frame.
+func annotate(out data.Frames, executed string, res paginate.Result) data.Frames {
 	for _, f := range out {
 		if f.Meta == nil {
 			f.Meta = &data.FrameMeta{}
@@ -99,7 +129,7 @@ func (d *Datasource) run(ctx context.Context, m *query.Model, q backend.DataQuer
 			f.AppendNotices(data.Notice{Severity: data.NoticeSeverityWarning, Text: res.Truncated})
 		}
 	}
-	return out, nil
+	return out
 }
 
 // maxPagesBytesFactor bounds the bodies of all pages of one query to this many times maxResponseBytes.

@@ -1,0 +1,851 @@
+package frames
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+)
+
+// ConvertBytes is Decode followed by Convert for the common case, without building the tree: it
+// scans body and records, per inferred column, where each row's value starts in body; the fields are
+// then built straight from the bytes. Peak memory is the frames plus 4 bytes per cell.
+//
+// It handles inferred columns (no declared columns, no variable selectors) under a root selector that
+// is empty, "$", a dotted path of keys or "$.name.name" (shorthand names only). ok is false, and
+// nothing is returned, whenever the reply or the spec is outside that case: invalid JSON, a duplicate
+// key in a row object, a path step into an array, and anything else not handled here. The caller
+// then runs Decode and Convert, which give the errors. When ok is true the frames and the error are
+// those Decode and Convert would give (TestConvertBytesMatchesTree, FuzzConvertBytesEquivalence).
+// body is not retained.
+func ConvertBytes(body []byte, spec Spec) (out data.Frames, ok bool, err error) {
+	if len(spec.Columns) > 0 || (spec.Format == FormatVariable && (spec.VariableText != "" || spec.VariableValue != "")) {
+		return nil, false, nil
+	}
+	path, ok := fastPath(spec.RootSelector)
+	if !ok || len(body) >= math.MaxUint32 {
+		return nil, false, nil
+	}
+	v := validator{b: body}
+	if !v.value(0) {
+		return nil, false, nil
+	}
+	v.ws()
+	if v.pos < len(body) {
+		return nil, false, nil
+	}
+	b := builder{b: body, index: map[string]*fcol{}}
+	if !b.run(path) {
+		return nil, false, nil
+	}
+	frame := data.NewFrame(spec.Name)
+	for _, c := range b.cols {
+		f, err := b.field(c)
+		if err != nil {
+			return nil, true, err
+		}
+		frame.Fields = append(frame.Fields, f)
+	}
+	out, err = shapeFrame(frame, spec)
+	return out, true, err
+}
+
+// fastPath returns the keys of a root selector ConvertBytes handles, and false for any other.
+func fastPath(expr string) ([]string, bool) {
+	expr = strings.TrimSpace(expr)
+	if expr == "" || expr == "$" {
+		return nil, true
+	}
+	if expr[0] != '$' {
+		segs := strings.Split(expr, ".")
+		for _, s := range segs {
+			if s == "" {
+				return nil, false
+			}
+		}
+		return segs, true
+	}
+	var segs []string
+	for rest := expr[1:]; rest != ""; {
+		if rest[0] != '.' {
+			return nil, false
+		}
+		rest = rest[1:]
+		n := 0
+		for n < len(rest) {
+			c := rest[n]
+			if c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (n > 0 && isDigit(c)) {
+				n++
+				continue
+			}
+			break
+		}
+		if n == 0 {
+			return nil, false
+		}
+		segs = append(segs, rest[:n])
+		rest = rest[n:]
+	}
+	return segs, true
+}
+
+// validator accepts exactly what Decode accepts (or less): same grammar, same depth limit.
+type validator struct {
+	b   []byte
+	pos int
+}
+
+func (v *validator) ws() {
+	for v.pos < len(v.b) {
+		switch v.b[v.pos] {
+		case ' ', '\t', '\n', '\r':
+			v.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (v *validator) value(depth int) bool {
+	if depth > maxDepth {
+		return false
+	}
+	v.ws()
+	if v.pos >= len(v.b) {
+		return false
+	}
+	switch c := v.b[v.pos]; c {
+	case '{':
+		v.pos++
+		v.ws()
+		if v.pos < len(v.b) && v.b[v.pos] == '}' {
+			v.pos++
+			return true
+		}
+		for {
+			v.ws()
+			if v.pos >= len(v.b) || v.b[v.pos] != '"' || !v.str() {
+				return false
+			}
+			v.ws()
+			if v.pos >= len(v.b) || v.b[v.pos] != ':' {
+				return false
+			}
+			v.pos++
+			if !v.value(depth + 1) {
+				return false
+			}
+			v.ws()
+			if v.pos >= len(v.b) {
+				return false
+			}
+			switch v.b[v.pos] {
+			case ',':
+				v.pos++
+				continue
+			case '}':
+				v.pos++
+				return true
+			}
+			return false
+		}
+	case '[':
+		v.pos++
+		v.ws()
+		if v.pos < len(v.b) && v.b[v.pos] == ']' {
+			v.pos++
+			return true
+		}
+		for {
+			if !v.value(depth + 1) {
+				return false
+			}
+			v.ws()
+			if v.pos >= len(v.b) {
+				return false
+			}
+			switch v.b[v.pos] {
+			case ',':
+				v.pos++
+				continue
+			case ']':
+				v.pos++
+				return true
+			}
+			return false
+		}
+	case '"':
+		return v.str()
+	case 't':
+		return v.lit("true")
+	case 'f':
+		return v.lit("false")
+	case 'n':
+		return v.lit("null")
+	default:
+		if c == '-' || isDigit(c) {
+			return v.num()
+		}
+		return false
+	}
+}
+
+func (v *validator) lit(word string) bool {
+	if len(v.b)-v.pos < len(word) || string(v.b[v.pos:v.pos+len(word)]) != word {
+		return false
+	}
+	v.pos += len(word)
+	return true
+}
+
+func (v *validator) num() bool {
+	b, i := v.b, v.pos
+	if b[i] == '-' {
+		i++
+	}
+	digits := func() bool {
+		if i >= len(b) || !isDigit(b[i]) {
+			return false
+		}
+		for i < len(b) && isDigit(b[i]) {
+			i++
+		}
+		return true
+	}
+	if i < len(b) && b[i] == '0' {
+		i++
+	} else if !digits() {
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if !digits() {
+			return false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if !digits() {
+			return false
+		}
+	}
+	v.pos = i
+	return true
+}
+
+func (v *validator) str() bool {
+	b := v.b
+	for i := v.pos + 1; i < len(b); {
+		c := b[i]
+		switch {
+		case c == '"':
+			v.pos = i + 1
+			return true
+		case c == '\\':
+			if i+1 >= len(b) {
+				return false
+			}
+			switch b[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(b) {
+					return false
+				}
+				for j := i + 2; j < i+6; j++ {
+					if !isHex(b[j]) {
+						return false
+					}
+				}
+				i += 6
+			default:
+				return false
+			}
+		case c < 0x20:
+			return false
+		default:
+			i++ // invalid UTF-8 is accepted (it becomes U+FFFD)
+		}
+	}
+	return false
+}
+
+// fcol is one inferred column: for each row, 1 + the offset in the body of its value, or 0 for
+// null or missing, in chunks of chunkRows rows allocated on first need (only the first one grows).
+type fcol struct {
+	name   string
+	chunks [][]uint32
+}
+
+const (
+	chunkShift = 10
+	chunkRows  = 1 << chunkShift
+)
+
+func (c *fcol) set(row int, p uint32) {
+	k := row >> chunkShift
+	if k >= len(c.chunks) {
+		if p == 0 {
+			return
+		}
+		c.chunks = append(c.chunks, make([][]uint32, k+1-len(c.chunks))...)
+	}
+	ch := c.chunks[k]
+	i := row & (chunkRows - 1)
+	if i >= len(ch) {
+		if p == 0 {
+			return
+		}
+		// The first chunk starts small and doubles, so that a small reply does not pay for a
+		// whole chunk per column; the others are allocated whole.
+		n := chunkRows
+		if k == 0 {
+			n = min(chunkRows, max(16, 2*len(ch), i+1))
+		}
+		grown := make([]uint32, n)
+		copy(grown, ch)
+		ch = grown
+		c.chunks[k] = ch
+	}
+	ch[i] = p
+}
+
+func (c *fcol) at(row int) uint32 {
+	k := row >> chunkShift
+	if k >= len(c.chunks) {
+		return 0
+	}
+	if ch, i := c.chunks[k], row&(chunkRows-1); i < len(ch) {
+		return ch[i]
+	}
+	return 0
+}
+
+// fnode is colNode for the byte scan: the columns and nested nodes of the objects under one prefix,
+// cached by position for the last key list seen (which has no duplicate).
+type fnode struct {
+	prefix   string
+	kids     map[string]*fnode
+	lastKeys []string
+	lastCols []*fcol
+	lastKids []*fnode
+}
+
+// builder scans a body the validator accepted.
+type builder struct {
+	b     []byte
+	pos   int
+	rows  int
+	cols  []*fcol
+	index map[string]*fcol
+	tmp   []byte
+	arena []byte // string data of the fields: appended to, never rewritten
+}
+
+func (b *builder) get(name string) *fcol {
+	c, ok := b.index[name]
+	if !ok {
+		c = &fcol{name: name}
+		b.index[name] = c
+		b.cols = append(b.cols, c)
+	}
+	return c
+}
+
+func (b *builder) kid(n *fnode, k string) *fnode {
+	c, ok := n.kids[k]
+	if !ok {
+		if n.kids == nil {
+			n.kids = map[string]*fnode{}
+		}
+		c = &fnode{prefix: n.prefix + k + "."}
+		n.kids[k] = c
+	}
+	return c
+}
+
+func (b *builder) ws() {
+	for b.pos < len(b.b) {
+		switch b.b[b.pos] {
+		case ' ', '\t', '\n', '\r':
+			b.pos++
+		default:
+			return
+		}
+	}
+}
+
+// skipString moves past the string at pos and returns its inside, and whether it needs no decoding
+// (no escape, valid UTF-8).
+func (b *builder) skipString() (raw []byte, clean bool) {
+	s := b.b
+	start := b.pos + 1
+	clean = true
+	i := start
+	for {
+		c := s[i]
+		switch {
+		case c == '"':
+			b.pos = i + 1
+			return s[start:i], clean
+		case c == '\\':
+			clean = false
+			i += 2
+		case c < utf8.RuneSelf:
+			i++
+		default:
+			r, size := utf8.DecodeRune(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				clean = false
+			}
+			i += size
+		}
+	}
+}
+
+// skipValue moves past the value at pos.
+func (b *builder) skipValue() {
+	s := b.b
+	switch s[b.pos] {
+	case '"':
+		b.skipString()
+	case 't', 'n':
+		b.pos += 4
+	case 'f':
+		b.pos += 5
+	case '{', '[':
+		depth := 0
+		for {
+			switch s[b.pos] {
+			case '"':
+				b.skipString()
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					b.pos++
+					return
+				}
+			}
+			b.pos++
+		}
+	default:
+		b.pos = numEnd(s, b.pos)
+	}
+}
+
+func numEnd(s []byte, i int) int {
+	for i < len(s) {
+		switch c := s[i]; {
+		case isDigit(c), c == '-', c == '+', c == '.', c == 'e', c == 'E':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// keyIs reports whether the raw key decodes to k.
+func (b *builder) keyIs(raw []byte, clean bool, k string) bool {
+	if clean {
+		return string(raw) == k
+	}
+	b.tmp = appendUnquoted(b.tmp[:0], raw)
+	return string(b.tmp) == k
+}
+
+func (b *builder) key(raw []byte, clean bool) string {
+	if clean {
+		return string(raw)
+	}
+	b.tmp = appendUnquoted(b.tmp[:0], raw)
+	return string(b.tmp)
+}
+
+// emptyObject reports whether the object at pos is {}.
+func (b *builder) emptyObject() bool {
+	i := b.pos + 1
+	for {
+		switch b.b[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		case '}':
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// run selects the rows as rowsOf does and flattens them as inferColumns does. It returns false to
+// give up (a path step into an array, a duplicate key in a row).
+func (b *builder) run(path []string) bool {
+	b.ws()
+	for _, seg := range path {
+		switch b.b[b.pos] {
+		case '[':
+			return false
+		case '{':
+		default:
+			return true // nothing selected: no rows
+		}
+		found := -1
+		if !b.emptyObject() {
+			b.pos++
+			for {
+				b.ws()
+				raw, clean := b.skipString()
+				b.ws()
+				b.pos++ // ':'
+				b.ws()
+				if b.keyIs(raw, clean, seg) {
+					found = b.pos // a duplicate key: the last one wins, as in the map
+				}
+				b.skipValue()
+				b.ws()
+				if b.b[b.pos] == ',' {
+					b.pos++
+					continue
+				}
+				break
+			}
+		}
+		if found < 0 {
+			return true
+		}
+		b.pos = found
+	}
+	top := &fnode{}
+	switch b.b[b.pos] {
+	case 'n':
+		return true
+	case '[':
+		b.pos++
+		b.ws()
+		if b.b[b.pos] == ']' {
+			return true
+		}
+		for {
+			b.ws()
+			if !b.row(top) {
+				return false
+			}
+			b.ws()
+			if b.b[b.pos] == ',' {
+				b.pos++
+				continue
+			}
+			return true
+		}
+	default:
+		return b.row(top)
+	}
+}
+
+func (b *builder) row(top *fnode) bool {
+	defer func() { b.rows++ }()
+	switch b.b[b.pos] {
+	case '{':
+		if b.emptyObject() {
+			b.skipValue()
+			return true
+		}
+		return b.object(top)
+	case 'n':
+		b.get("value").set(b.rows, 0)
+		b.pos += 4
+	default:
+		b.get("value").set(b.rows, uint32(b.pos+1))
+		b.skipValue()
+	}
+	return true
+}
+
+// object flattens the non-empty object at pos into the columns under n, for row b.rows.
+func (b *builder) object(n *fnode) bool {
+	b.pos++ // '{'
+	keys := n.lastKeys
+	same := true
+	var newKeys []string
+	i := 0
+	for ; ; i++ {
+		b.ws()
+		raw, clean := b.skipString()
+		var key string
+		if same && i < len(keys) && b.keyIs(raw, clean, keys[i]) {
+			key = keys[i]
+		} else {
+			if same {
+				same = false
+				newKeys = append(make([]string, 0, max(8, 2*i)), keys[:i]...)
+			}
+			key = b.key(raw, clean)
+			newKeys = append(newKeys, key)
+		}
+		b.ws()
+		b.pos++ // ':'
+		b.ws()
+		c := b.b[b.pos]
+		if c == '{' && !b.emptyObject() {
+			var kid *fnode
+			if same {
+				if n.lastKids[i] == nil {
+					n.lastKids[i] = b.kid(n, key)
+				}
+				kid = n.lastKids[i]
+			} else {
+				kid = b.kid(n, key)
+			}
+			if !b.object(kid) {
+				return false
+			}
+		} else {
+			var col *fcol
+			if same {
+				if n.lastCols[i] == nil {
+					n.lastCols[i] = b.get(n.prefix + key)
+				}
+				col = n.lastCols[i]
+			} else {
+				col = b.get(n.prefix + key)
+			}
+			if c == 'n' {
+				col.set(b.rows, 0)
+				b.pos += 4
+			} else {
+				col.set(b.rows, uint32(b.pos+1))
+				b.skipValue()
+			}
+		}
+		b.ws()
+		if b.b[b.pos] == ',' {
+			b.pos++
+			continue
+		}
+		b.pos++ // '}'
+		break
+	}
+	i++
+	if same {
+		if i == len(keys) {
+			return true
+		}
+		newKeys = append([]string(nil), keys[:i]...)
+	}
+	// A new key list: with a duplicate key the tree keeps the first position and the last value,
+	// which this scan cannot reproduce.
+	if len(newKeys) <= 16 {
+		for x := range newKeys {
+			for y := x + 1; y < len(newKeys); y++ {
+				if newKeys[x] == newKeys[y] {
+					return false
+				}
+			}
+		}
+	} else {
+		seen := make(map[string]bool, len(newKeys))
+		for _, k := range newKeys {
+			if seen[k] {
+				return false
+			}
+			seen[k] = true
+		}
+	}
+	n.lastKeys = newKeys
+	n.lastCols = make([]*fcol, len(newKeys))
+	n.lastKids = make([]*fnode, len(newKeys))
+	return true
+}
+
+// view is the text at [start, end) of the body, not copied: it must not outlive the call.
+func (b *builder) view(start, end int) string {
+	if start == end {
+		return ""
+	}
+	return unsafe.String(&b.b[start], end-start)
+}
+
+func (b *builder) number(p int) string { return b.view(p, numEnd(b.b, p)) }
+
+// str returns the decoded string at p: a view of the body when clean (not to be kept), else a copy.
+func (b *builder) str(p int) (string, []byte) {
+	b.pos = p
+	raw, clean := b.skipString()
+	if clean {
+		return b.view(p+1, p+1+len(raw)), raw
+	}
+	b.tmp = appendUnquoted(b.tmp[:0], raw)
+	return string(b.tmp), b.tmp
+}
+
+// composite decodes the object or array at p as Decode would.
+func (b *builder) composite(p int) any {
+	b.pos = p
+	b.skipValue()
+	doc, err := Decode(b.b[p:b.pos])
+	if err != nil { // cannot happen: the validator accepted the whole body
+		panic(err)
+	}
+	return doc.Root
+}
+
+// keep copies s into the arena and returns the copy.
+func (b *builder) keep(s []byte) string {
+	if len(s) == 0 {
+		return ""
+	}
+	if len(s) > 1024 {
+		return string(s)
+	}
+	if cap(b.arena)-len(b.arena) < len(s) {
+		// The text of all cells is at most the body: a small reply needs one small block.
+		b.arena = make([]byte, 0, max(len(s), min(32<<10, len(b.b))))
+	}
+	start := len(b.arena)
+	b.arena = append(b.arena, s...)
+	return unsafe.String(&b.arena[start], len(s))
+}
+
+// field is column.field (with inferType) over the recorded offsets.
+func (b *builder) field(c *fcol) (*data.Field, error) {
+	defer func() { c.chunks = nil }()
+	n := b.rows
+	var nBool, nInt, nFloat, nString, nComposite, nonNull int
+	allTimes := true
+	var times []time.Time
+	for i := 0; i < n; i++ {
+		p := int(c.at(i))
+		if p == 0 {
+			continue
+		}
+		p--
+		switch b.b[p] {
+		case 't', 'f':
+			nBool++
+		case '{', '[':
+			nComposite++
+		case '"':
+			nString++
+			if allTimes {
+				s, _ := b.str(p)
+				t, err := parseRFC3339(s)
+				if err != nil {
+					allTimes, times = false, nil
+				} else {
+					if times == nil {
+						times = make([]time.Time, n)
+					}
+					times[i] = t
+				}
+			}
+		default:
+			if isInt64(json.Number(b.number(p))) {
+				nInt++
+			} else {
+				nFloat++
+			}
+		}
+		nonNull++
+	}
+	typ := TypeString
+	switch {
+	case nonNull == 0:
+	case nBool == nonNull:
+		typ = TypeBoolean
+	case nInt == nonNull:
+		typ = TypeInteger
+	case nInt+nFloat == nonNull:
+		typ = TypeNumber
+	case nString == nonNull && allTimes:
+		typ = TypeTime
+	case nComposite == nonNull:
+		typ = TypeJSON
+	}
+	fail := func(row int, v any, want string) error {
+		return fmt.Errorf("column %q row %d: %s cannot be read as %s", c.name, row, describeValue(v), want)
+	}
+	switch typ {
+	case TypeInteger:
+		return fillAt(c, n, data.FieldTypeNullableInt64, func(i, p int) (int64, error) {
+			s := b.number(p)
+			if x, err := strconv.ParseInt(s, 10, 64); err == nil {
+				return x, nil
+			}
+			v := json.Number(strings.Clone(s))
+			x, err := toInt(v)
+			if err != nil {
+				return 0, fail(i, v, "an integer")
+			}
+			return x, nil
+		})
+	case TypeNumber:
+		return fillAt(c, n, data.FieldTypeNullableFloat64, func(i, p int) (float64, error) {
+			s := b.number(p)
+			x, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				return 0, fail(i, json.Number(strings.Clone(s)), "a number")
+			}
+			return x, nil
+		})
+	case TypeBoolean:
+		return fillAt(c, n, data.FieldTypeNullableBool, func(_, p int) (bool, error) { return b.b[p] == 't', nil })
+	case TypeTime:
+		return fillAt(c, n, data.FieldTypeNullableTime, func(i, _ int) (time.Time, error) { return times[i], nil })
+	case TypeJSON:
+		return fillAt(c, n, data.FieldTypeNullableJSON, func(i, p int) (json.RawMessage, error) {
+			v := b.composite(p)
+			out, err := json.Marshal(v)
+			if err != nil {
+				return nil, fail(i, v, "JSON")
+			}
+			return json.RawMessage(out), nil
+		})
+	default:
+		return fillAt(c, n, data.FieldTypeNullableString, func(_, p int) (string, error) {
+			switch b.b[p] {
+			case '"':
+				_, raw := b.str(p)
+				return b.keep(raw), nil
+			case 't':
+				return "true", nil
+			case 'f':
+				return "false", nil
+			case '{', '[':
+				return text(b.composite(p)), nil
+			}
+			return b.keep(b.b[p:numEnd(b.b, p)]), nil
+		})
+	}
+}
+
+// fillAt is fill over the recorded offsets: conv gets the row and the value's offset.
+func fillAt[T any](c *fcol, n int, ft data.FieldType, conv func(i, p int) (T, error)) (*data.Field, error) {
+	backing := make([]T, n)
+	f := data.NewFieldFromFieldType(ft, n)
+	f.Name = c.name
+	for i := 0; i < n; i++ {
+		p := int(c.at(i))
+		if p == 0 {
+			continue
+		}
+		x, err := conv(i, p-1)
+		if err != nil {
+			return nil, err
+		}
+		backing[i] = x
+		f.Set(i, &backing[i])
+	}
+	return f, nil
+}

@@ -10,13 +10,13 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
 
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/redact"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/settings"
 )
 
@@ -29,7 +29,7 @@ type Grant struct {
 	cfg    settings.Token
 	client *http.Client
 	reader *replyReader
-	redact *strings.Replacer
+	redact *redact.Redactor
 	// secrets are the static values redacted from errors (with the client id and the Basic
 	// credential); values of one request (refresh token, code, verifier) are added per request.
 	secrets []string
@@ -49,7 +49,7 @@ func NewGrant(cfg settings.Token, client *http.Client, secrets []string) (*Grant
 	// echoes the Basic credential, which is the secret in base64.
 	secrets = append(append([]string(nil), secrets...), cfg.ClientID, cfg.ClientSecret,
 		base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(cfg.ClientID)+":"+url.QueryEscape(cfg.ClientSecret))))
-	return &Grant{cfg: cfg, client: &c, reader: reader, redact: newRedactor(secrets), secrets: secrets, now: time.Now}, nil
+	return &Grant{cfg: cfg, client: &c, reader: reader, redact: redact.New(secrets...), secrets: secrets, now: time.Now}, nil
 }
 
 // Fetch obtains a new token. When refreshToken is set it tries the refresh grant first and falls
@@ -95,7 +95,7 @@ func (g *Grant) do(ctx context.Context, grant []settings.NameValue, also ...stri
 	if err != nil {
 		return nil, err
 	}
-	redact := g.redact
+	red := g.redact
 	perRequest := also
 	for _, p := range grant {
 		switch p.Name {
@@ -104,16 +104,16 @@ func (g *Grant) do(ctx context.Context, grant []settings.NameValue, also ...stri
 		}
 	}
 	if len(perRequest) > 0 {
-		redact = newRedactor(append(perRequest, g.secrets...))
+		red = redact.New(append(perRequest, g.secrets...)...)
 	}
 	resp, err := g.client.Do(req)
 	if err != nil {
-		return nil, &Error{Step: StepRequest, Msg: redact.Replace(err.Error())}
+		return nil, &Error{Step: StepRequest, Msg: red.String(err.Error())}
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxReplyBytes+1))
 	if err != nil {
-		return nil, &Error{Step: StepRequest, Status: resp.StatusCode, Msg: "reading the reply: " + redact.Replace(err.Error())}
+		return nil, &Error{Step: StepRequest, Status: resp.StatusCode, Msg: "reading the reply: " + red.String(err.Error())}
 	}
 	if len(body) > maxReplyBytes {
 		return nil, &Error{Step: StepReply, Status: resp.StatusCode, Msg: fmt.Sprintf("reply is larger than %d bytes", maxReplyBytes)}
@@ -123,7 +123,7 @@ func (g *Grant) do(ctx context.Context, grant []settings.NameValue, also ...stri
 		var te *Error
 		if errors.As(err, &te) {
 			// Redact first, cut afterwards: a secret straddling the cut must not leave a prefix.
-			te.Msg = clipText(redact.Replace(te.Msg), maxErrorText)
+			te.Msg = clipText(red.String(te.Msg), maxErrorText)
 		}
 		return nil, err
 	}
@@ -217,23 +217,6 @@ func reauthRequired(why string) error {
 func IsReauthRequired(err error) bool {
 	var te *Error
 	return errors.As(err, &te) && te.Code == ReauthCode
-}
-
-func newRedactor(secrets []string) *strings.Replacer {
-	// Longest first: the replacer tries patterns in argument order, and a short secret that is part
-	// of a longer one must not leave the rest of the longer one behind.
-	secrets = append([]string(nil), secrets...)
-	sort.SliceStable(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
-	var pairs []string
-	for _, s := range secrets {
-		if len(s) >= 4 { // shorter values would redact ordinary words
-			pairs = append(pairs, s, "[redacted]")
-			if q := url.QueryEscape(s); q != s {
-				pairs = append(pairs, q, "[redacted]")
-			}
-		}
-	}
-	return strings.NewReplacer(pairs...)
 }
 
 // parseRetryAfter reads a Retry-After header (seconds or an HTTP date).

@@ -11,13 +11,13 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/redact"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/settings"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/token"
 )
@@ -70,14 +70,13 @@ type Response struct {
 
 // Client calls the API for one datasource instance.
 type Client struct {
-	cfg    settings.Upstream
-	src    token.Source
-	http   *http.Client
-	redact *strings.Replacer
-	// secrets (longest first) are also removed from reply bodies, with the access token, so that an
-	// API that echoes the request (httpbin's /anything, debug endpoints) cannot put a credential
-	// into a frame or a proxy reply.
-	secrets [][]byte
+	cfg  settings.Upstream
+	src  token.Source
+	http *http.Client
+	// redact removes the secrets from error messages and also from reply bodies (with the access
+	// token), so that an API that echoes the request (httpbin's /anything, debug endpoints) cannot
+	// put a credential into a frame or a proxy reply.
+	redact *redact.Redactor
 }
 
 // New wraps hc (one per instance, keep-alive) with the API rules. secrets are redacted from error
@@ -95,32 +94,16 @@ func New(cfg settings.Upstream, src token.Source, hc *http.Client, secrets []str
 		}
 		return nil
 	}
-	sorted := append([]string(nil), secrets...)
-	sort.SliceStable(sorted, func(i, j int) bool { return len(sorted[i]) > len(sorted[j]) })
-	var pairs []string
-	var raw [][]byte
-	for _, s := range sorted {
-		if len(s) >= 4 {
-			pairs = append(pairs, s, "[redacted]")
-			raw = append(raw, []byte(s))
-		}
-	}
-	return &Client{cfg: cfg, src: src, http: &c, redact: strings.NewReplacer(pairs...), secrets: raw}
+	return &Client{cfg: cfg, src: src, http: &c, redact: redact.New(secrets...)}
 }
 
 // redactBody replaces every occurrence of the access token and the secrets in a reply body. The
 // common case (none present) costs one scan of the body per value and copies nothing.
 func (c *Client) redactBody(b []byte, accessToken string) []byte {
-	redacted := []byte("[redacted]")
-	if len(accessToken) >= 4 && bytes.Contains(b, []byte(accessToken)) {
-		b = bytes.ReplaceAll(b, []byte(accessToken), redacted)
+	if len(accessToken) >= redact.MinLen && bytes.Contains(b, []byte(accessToken)) {
+		b = bytes.ReplaceAll(b, []byte(accessToken), []byte(redact.Mark))
 	}
-	for _, s := range c.secrets {
-		if bytes.Contains(b, s) {
-			b = bytes.ReplaceAll(b, s, redacted)
-		}
-	}
-	return b
+	return c.redact.Bytes(b)
 }
 
 // Do sends req with the token. A 401 drops the token and retries once with a new one.
@@ -199,7 +182,7 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, req Reques
 		if ctx.Err() == context.DeadlineExceeded {
 			return nil, &Error{Step: StepRequest, Msg: fmt.Sprintf("no complete answer within timeout (%s)", c.cfg.Timeout)}
 		}
-		return nil, &Error{Step: StepRequest, Msg: c.redact.Replace(transportMessage(err))}
+		return nil, &Error{Step: StepRequest, Msg: c.redact.String(transportMessage(err))}
 	}
 	defer resp.Body.Close()
 	metricAPIRequests.WithLabelValues(strconv.Itoa(resp.StatusCode)).Inc()
@@ -208,7 +191,7 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, req Reques
 		if ctx.Err() == context.DeadlineExceeded {
 			return nil, &Error{Step: StepReply, Status: resp.StatusCode, Msg: fmt.Sprintf("reply body not complete within timeout (%s)", c.cfg.Timeout)}
 		}
-		return nil, &Error{Step: StepReply, Status: resp.StatusCode, Msg: "reading the reply: " + c.redact.Replace(err.Error())}
+		return nil, &Error{Step: StepReply, Status: resp.StatusCode, Msg: "reading the reply: " + c.redact.String(err.Error())}
 	}
 	if int64(len(data)) > c.cfg.MaxResponseBytes {
 		return nil, &Error{Step: StepReply, Status: resp.StatusCode, Msg: fmt.Sprintf("reply is larger than maxResponseBytes (%d bytes)", c.cfg.MaxResponseBytes)}
@@ -242,9 +225,9 @@ func (c *Client) describe(resp *Response, accessToken string) string {
 	// Redact before cutting, so a secret straddling the cut cannot leave a prefix behind.
 	text := strings.TrimSpace(string(resp.Body))
 	if accessToken != "" {
-		text = strings.ReplaceAll(text, accessToken, "[redacted]")
+		text = strings.ReplaceAll(text, accessToken, redact.Mark)
 	}
-	text = c.redact.Replace(text)
+	text = c.redact.String(text)
 	if len(text) > 300 {
 		text = text[:300] + "..."
 	}

@@ -39,7 +39,7 @@ npm run test:browser
 step "go vet"
 go vet "${GO_PKGS[@]}"
 step "go test -race"
-go test -race -count=1 "${GO_PKGS[@]}"
+go test -race -count=1 -timeout 20m "${GO_PKGS[@]}"   # a cold machine builds the plugin binary inside TestPluginBinary
 
 step "fuzz targets, ${FUZZ_TIME} executions each"
 go list -f '{{.Dir}}' ./pkg/... | while read -r dir; do

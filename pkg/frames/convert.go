@@ -287,30 +287,56 @@ func declaredColumns(decl []Column, rows []any) ([]*column, error) {
 	return cols, nil
 }
 
+// typeCounts tallies a column's non-null values by JSON kind. Both conversion paths (the tree in
+// inferType, the streaming builder in fast.go) count into it and share its one inference rule.
+type typeCounts struct {
+	bools, ints, floats, strings, composites, nonNull int
+	someNotTime                                       bool // a string that is not RFC 3339
+}
+
+// chosen is the inferred type: one kind throughout, numbers mixing ints and floats as number, RFC
+// 3339 strings as time, and mixed scalars as string (shown as text rather than guessed).
+func (n typeCounts) chosen() string {
+	switch {
+	case n.nonNull == 0:
+		return TypeString
+	case n.bools == n.nonNull:
+		return TypeBoolean
+	case n.ints == n.nonNull:
+		return TypeInteger
+	case n.ints+n.floats == n.nonNull:
+		return TypeNumber
+	case n.strings == n.nonNull && !n.someNotTime:
+		return TypeTime
+	case n.composites == n.nonNull:
+		return TypeJSON
+	}
+	return TypeString
+}
+
 // inferType looks at every value, not just the first row's. When every value is an RFC 3339
 // string it keeps the parsed times in c.times, so that field does not parse them again.
 func (c *column) inferType() string {
-	var nBool, nInt, nFloat, nString, nComposite, nonNull int
-	allTimes := true
+	var n typeCounts
 	c.times = nil
 	for i, v := range c.values {
 		switch x := v.(type) {
 		case nil:
 			continue
 		case bool:
-			nBool++
+			n.bools++
 		case json.Number:
 			if isInt64(x) {
-				nInt++
+				n.ints++
 			} else {
-				nFloat++
+				n.floats++
 			}
 		case string:
-			nString++
-			if allTimes {
+			n.strings++
+			if !n.someNotTime {
 				t, err := parseRFC3339(x)
 				if err != nil {
-					allTimes, c.times = false, nil
+					n.someNotTime, c.times = true, nil
 				} else {
 					if c.times == nil {
 						c.times = make([]time.Time, len(c.values))
@@ -319,24 +345,11 @@ func (c *column) inferType() string {
 				}
 			}
 		default:
-			nComposite++
+			n.composites++
 		}
-		nonNull++
+		n.nonNull++
 	}
-	typ := TypeString // mixed scalars: shown as text rather than guessed
-	switch {
-	case nonNull == 0:
-	case nBool == nonNull:
-		typ = TypeBoolean
-	case nInt == nonNull:
-		typ = TypeInteger
-	case nInt+nFloat == nonNull:
-		typ = TypeNumber
-	case nString == nonNull && allTimes:
-		typ = TypeTime
-	case nComposite == nonNull:
-		typ = TypeJSON
-	}
+	typ := n.chosen()
 	if typ != TypeTime {
 		c.times = nil
 	}

@@ -722,8 +722,7 @@ func (b *builder) keep(s []byte) string {
 func (b *builder) field(c *fcol) (*data.Field, error) {
 	defer func() { c.chunks = nil }()
 	n := b.rows
-	var nBool, nInt, nFloat, nString, nComposite, nonNull int
-	allTimes := true
+	var cnt typeCounts
 	var times []time.Time
 	for i := 0; i < n; i++ {
 		p := int(c.at(i))
@@ -733,16 +732,16 @@ func (b *builder) field(c *fcol) (*data.Field, error) {
 		p--
 		switch b.b[p] {
 		case 't', 'f':
-			nBool++
+			cnt.bools++
 		case '{', '[':
-			nComposite++
+			cnt.composites++
 		case '"':
-			nString++
-			if allTimes {
+			cnt.strings++
+			if !cnt.someNotTime {
 				s, _ := b.str(p)
 				t, err := parseRFC3339(s)
 				if err != nil {
-					allTimes, times = false, nil
+					cnt.someNotTime, times = true, nil
 				} else {
 					if times == nil {
 						times = make([]time.Time, n)
@@ -752,27 +751,14 @@ func (b *builder) field(c *fcol) (*data.Field, error) {
 			}
 		default:
 			if isInt64(json.Number(b.number(p))) {
-				nInt++
+				cnt.ints++
 			} else {
-				nFloat++
+				cnt.floats++
 			}
 		}
-		nonNull++
+		cnt.nonNull++
 	}
-	typ := TypeString
-	switch {
-	case nonNull == 0:
-	case nBool == nonNull:
-		typ = TypeBoolean
-	case nInt == nonNull:
-		typ = TypeInteger
-	case nInt+nFloat == nonNull:
-		typ = TypeNumber
-	case nString == nonNull && allTimes:
-		typ = TypeTime
-	case nComposite == nonNull:
-		typ = TypeJSON
-	}
+	typ := cnt.chosen()
 	fail := func(row int, v any, want string) error {
 		return fmt.Errorf("column %q row %d: %s cannot be read as %s", c.name, row, describeValue(v), want)
 	}

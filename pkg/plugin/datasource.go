@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
-	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
@@ -23,6 +22,7 @@ import (
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/settings"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/sharedstore"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/token"
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/transport"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/upstream"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/vault"
 )
@@ -106,7 +106,7 @@ func (d *Datasource) build(ctx context.Context, s backend.DataSourceInstanceSett
 	// One transport (one keep-alive connection pool) per instance, shared by the token client and the
 	// API client: token.NewGrant and upstream.New each copy the client and set their own redirect
 	// policy, so they differ only in that.
-	hc, err := httpclient.New(opts)
+	hc, err := transport.New(opts)
 	if err != nil {
 		d.configErr = fmt.Errorf("building the HTTP client: %w", err)
 		return

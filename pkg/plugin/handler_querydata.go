@@ -22,6 +22,14 @@ const maxParallelQueries = 8
 // QueryData answers each query on its own: one query's failure is that query's error only.
 func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
 	resp := backend.NewQueryDataResponse()
+	if len(req.Queries) == 1 {
+		// The common case (a panel with one query, an alert rule): run it on this goroutine. A new
+		// goroutine would start on a small stack and grow it through the HTTP call chain on every
+		// query (runtime.copystack was about 12 % of a query's CPU in BenchmarkQueryData).
+		q := req.Queries[0]
+		resp.Responses[q.RefID] = d.query(ctx, q)
+		return resp, nil
+	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, maxParallelQueries)

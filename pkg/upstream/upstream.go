@@ -147,6 +147,8 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, req Reques
 	if len(req.Body) > 0 {
 		body = bytes.NewReader(req.Body)
 	}
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
 	hr, err := http.NewRequestWithContext(ctx, method, u.String(), body)
 	if err != nil {
 		return nil, &Error{Step: StepURL, Msg: "building the request: " + err.Error()}
@@ -170,9 +172,7 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, req Reques
 	}
 	hr.Header.Set(c.cfg.TokenHeaderName, strings.Replace(c.cfg.TokenHeaderTemplate, settings.TokenPlaceholder, accessToken, 1))
 
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
-	defer cancel()
-	resp, err := c.http.Do(hr.WithContext(ctx))
+	resp, err := c.http.Do(hr)
 	if err != nil {
 		metricAPIRequests.WithLabelValues("0").Inc()
 		var ue *Error
@@ -186,7 +186,7 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, req Reques
 	}
 	defer resp.Body.Close()
 	metricAPIRequests.WithLabelValues(strconv.Itoa(resp.StatusCode)).Inc()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxResponseBytes+1))
+	data, err := readBody(resp.Body, resp.ContentLength, c.cfg.MaxResponseBytes)
 	if err != nil {
 		if ctx.Err() == context.DeadlineExceeded {
 			return nil, &Error{Step: StepReply, Status: resp.StatusCode, Msg: fmt.Sprintf("reply body not complete within timeout (%s)", c.cfg.Timeout)}
@@ -197,6 +197,20 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, req Reques
 		return nil, &Error{Step: StepReply, Status: resp.StatusCode, Msg: fmt.Sprintf("reply is larger than maxResponseBytes (%d bytes)", c.cfg.MaxResponseBytes)}
 	}
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: c.redactBody(data, accessToken), URL: resp.Request.URL}, nil
+}
+
+// readBody reads the reply, at most limit+1 bytes (one more than allowed, to detect a larger reply).
+// With a declared length within the limit it reads into one buffer of that size: io.ReadAll grows
+// its buffer by doubling, which for a large reply allocates about twice the body and copies it
+// several times (the transport ends the body after Content-Length bytes, and reports a shorter one
+// as io.ErrUnexpectedEOF).
+func readBody(r io.Reader, n, limit int64) ([]byte, error) {
+	if n < 0 || n > limit {
+		return io.ReadAll(io.LimitReader(r, limit+1))
+	}
+	buf := make([]byte, n)
+	read, err := io.ReadFull(r, buf)
+	return buf[:read], err
 }
 
 // checkHeaders refuses query headers that would override what the plugin sets for authentication.

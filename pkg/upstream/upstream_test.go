@@ -485,6 +485,49 @@ func TestDoResponseSize(t *testing.T) {
 	}
 }
 
+// A reply that declares its length is read into one buffer of that size; a connection that ends
+// before the declared length is an error, never a silently shorter body.
+func TestDoDeclaredLength(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		declared  int
+		sent      int
+		wantError bool
+	}{
+		{"empty", 0, 0, false},
+		{"complete", 700, 700, false},
+		{"cut short", 700, 300, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rc := &recorder{reply: func(w http.ResponseWriter, r *http.Request, n int) {
+				conn, buf, err := w.(http.Hijacker).Hijack()
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				defer conn.Close()
+				fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", tc.declared, bytes.Repeat([]byte("a"), tc.sent))
+				_ = buf.Flush()
+			}}
+			srv := newServer(t, rc)
+			resp, err := upstream.New(testConfig(t, srv.URL), &fakeSource{}, &http.Client{}, nil).Do(context.Background(), upstream.Request{Path: "/x"})
+			if tc.wantError {
+				ue := asError(t, err, upstream.StepReply)
+				if !strings.Contains(ue.Msg, "reading the reply: unexpected EOF") {
+					t.Errorf("message %q", ue.Msg)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(resp.Body) != tc.sent || cap(resp.Body) != tc.declared {
+				t.Errorf("body %d bytes (capacity %d), want %d", len(resp.Body), cap(resp.Body), tc.sent)
+			}
+		})
+	}
+}
+
 func TestDoGzipBombIsBounded(t *testing.T) {
 	const unpacked = 50 << 20
 	var buf bytes.Buffer

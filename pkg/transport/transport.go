@@ -1,15 +1,16 @@
 // Package transport builds an instance's one HTTP client (one keep-alive connection pool, shared by
-// the token client and the API client): the SDK's httpclient with its default middlewares, except
-// that the datasource metrics are recorded by an equivalent middleware that does its setup once per
-// client instead of on every request.
+// the token client and the API client): the SDK's httpclient with its default middlewares, in their
+// order, except two that are replaced by equivalents that cost less per request.
 //
-// Why: the SDK's DataSourceMetricsMiddleware curries its metric vectors and builds three promhttp
-// instrumenters for every request, and each instrumenter validates its labels again through
-// fmt.Errorf. pprof of BenchmarkQueryData (pkg/plugin) put about 45 % of a cached-token query's CPU
-// there. The series operators rely on (plugins_datasource_request_total,
+// Why: pprof of BenchmarkQueryData (pkg/plugin) put about 45 % of a cached-token query's CPU in the
+// SDK's DataSourceMetricsMiddleware, which curries its metric vectors and builds three promhttp
+// instrumenters for every request (each validates its labels again through fmt.Errorf), and a
+// further share in TracingMiddleware's httptrace client trace, built for every request even when no
+// span records. The replacements record exactly the same series (plugins_datasource_request_total,
 // plugins_datasource_request_duration_seconds, plugins_datasource_request_in_flight,
-// plugins_datasource_response_size_bytes, plugins_datasource_response_size) stay exactly the same:
-// they are written into the SDK's own collectors, found through the Prometheus registry.
+// plugins_datasource_response_size_bytes, plugins_datasource_response_size) into the SDK's own
+// collectors, found through the Prometheus registry, and make the same spans
+// (TestMetricsMatchSDK, TestTracingWhenRecording).
 package transport
 
 import (
@@ -18,12 +19,13 @@ import (
 	"net/http/httptrace"
 	"strconv"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/tracing"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/httptrace/otelhttptrace"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -33,9 +35,9 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// New builds the HTTP client for opts with the SDK's default middlewares (opts.Middlewares must be
-// empty), the metrics one replaced as described in the package comment. When the SDK's collectors
-// cannot be found (a future SDK changed them), the SDK's own middleware is kept: slower, never wrong.
+// New builds the HTTP client for opts with Middlewares() (opts.Middlewares is replaced). When the
+// SDK's collectors cannot be found (a future SDK changed them), the SDK's own metrics middleware is
+// kept: slower, never wrong.
 func New(opts httpclient.Options) (*http.Client, error) {
 	opts.Middlewares = Middlewares()
 	return httpclient.New(opts)
@@ -127,7 +129,7 @@ func existing[T prometheus.Collector](probe T, errs *[]error) T {
 }
 
 // metricsMiddleware records what httpclient.DataSourceMetricsMiddleware records, with the same
-// labels, building the instrumented round trippers once per endpoint label value.
+// labels.
 func metricsMiddleware(c *collectors) httpclient.Middleware {
 	return httpclient.NamedMiddlewareFunc(MetricsMiddlewareName, func(opts httpclient.Options, next http.RoundTripper) http.RoundTripper {
 		dsType, ok := opts.Labels["datasource_type"]
@@ -145,48 +147,145 @@ func metricsMiddleware(c *collectors) httpclient.Middleware {
 	})
 }
 
-// metered is the per-client middleware: one instrumented chain per endpoint (queryData,
-// checkHealth, callResource, ...), built on first use.
+// metered is the per-client middleware. It records what the SDK's promhttp chain records
+// (InstrumentRoundTripperDuration(InstrumentRoundTripperCounter(InstrumentRoundTripperInFlight))),
+// with promhttp's label values for code and method, but it looks each series up once and keeps it:
+// promhttp builds a label map and hashes it for every request.
 type metered struct {
 	c             *collectors
 	next          http.RoundTripper
 	dsType, proxy string
-	byEndpoint    sync.Map // string -> *instrumented
+
+	mu        sync.Mutex                                 // serialises additions to the maps below
+	endpoints atomic.Pointer[map[string]*endpointSeries] // copy on write: lookups take no lock
+	series    atomic.Pointer[map[seriesKey]*requestSeries]
 }
 
-type instrumented struct {
-	rt        http.RoundTripper
+type endpointSeries struct {
+	inFlight  prometheus.Gauge
 	sizeHist  prometheus.Observer
 	sizeGauge prometheus.Gauge
 }
 
+type seriesKey struct {
+	endpoint, method, code string
+}
+
+type requestSeries struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
+}
+
 func (m *metered) RoundTrip(r *http.Request) (*http.Response, error) {
 	endpoint := string(backend.EndpointFromContext(r.Context()))
-	v, ok := m.byEndpoint.Load(endpoint)
-	if !ok {
-		v, _ = m.byEndpoint.LoadOrStore(endpoint, m.instrument(endpoint))
+	ep := m.endpoint(endpoint)
+	start := time.Now()
+	res, err := m.roundTrip(ep, r)
+	if err != nil || res == nil {
+		return res, err
 	}
-	in := v.(*instrumented)
-	res, err := in.rt.RoundTrip(r)
-	if err != nil {
-		return nil, err
-	}
-	if res != nil && res.StatusCode != http.StatusSwitchingProtocols {
+	s := m.request(seriesKey{endpoint, method(r.Method), code(res.StatusCode)})
+	s.requests.Inc()
+	s.duration.Observe(time.Since(start).Seconds())
+	if res.StatusCode != http.StatusSwitchingProtocols {
 		res.Body = httpclient.CountBytesReader(res.Body, func(n int64) {
-			in.sizeHist.Observe(float64(n))
-			in.sizeGauge.Set(float64(n))
+			ep.sizeHist.Observe(float64(n))
+			ep.sizeGauge.Set(float64(n))
 		})
 	}
 	return res, nil
 }
 
-// instrument is the SDK's per-request setup, done once.
-func (m *metered) instrument(endpoint string) *instrumented {
-	labels := prometheus.Labels{"datasource_type": m.dsType, "secure_socks_ds_proxy_enabled": m.proxy, "endpoint": endpoint}
-	rt := promhttp.InstrumentRoundTripperDuration(m.c.duration.MustCurryWith(labels),
-		promhttp.InstrumentRoundTripperCounter(m.c.requests.MustCurryWith(labels),
-			promhttp.InstrumentRoundTripperInFlight(m.c.inFlight.With(labels), m.next)))
-	return &instrumented{rt: rt, sizeHist: m.c.sizeHist.With(labels), sizeGauge: m.c.sizeGauge.With(labels)}
+// roundTrip counts the request in flight while it runs (even if next panics, as promhttp does).
+func (m *metered) roundTrip(ep *endpointSeries, r *http.Request) (*http.Response, error) {
+	ep.inFlight.Inc()
+	defer ep.inFlight.Dec()
+	return m.next.RoundTrip(r)
+}
+
+func (m *metered) endpoint(name string) *endpointSeries {
+	if p := m.endpoints.Load(); p != nil {
+		if ep, ok := (*p)[name]; ok {
+			return ep
+		}
+	}
+	return lookupOrAdd(&m.mu, &m.endpoints, name, func() *endpointSeries {
+		l := prometheus.Labels{"datasource_type": m.dsType, "secure_socks_ds_proxy_enabled": m.proxy, "endpoint": name}
+		return &endpointSeries{inFlight: m.c.inFlight.With(l), sizeHist: m.c.sizeHist.With(l), sizeGauge: m.c.sizeGauge.With(l)}
+	})
+}
+
+func (m *metered) request(k seriesKey) *requestSeries {
+	if p := m.series.Load(); p != nil {
+		if s, ok := (*p)[k]; ok {
+			return s
+		}
+	}
+	return lookupOrAdd(&m.mu, &m.series, k, func() *requestSeries {
+		l := prometheus.Labels{"datasource_type": m.dsType, "secure_socks_ds_proxy_enabled": m.proxy, "endpoint": k.endpoint,
+			"method": k.method, "code": k.code}
+		return &requestSeries{requests: m.c.requests.With(l), duration: m.c.duration.With(l)}
+	})
+}
+
+// lookupOrAdd adds the value for k to a copy-on-write map unless another request just did.
+func lookupOrAdd[K comparable, V any](mu *sync.Mutex, p *atomic.Pointer[map[K]V], k K, build func() V) V {
+	mu.Lock()
+	defer mu.Unlock()
+	old := p.Load()
+	if old != nil {
+		if v, ok := (*old)[k]; ok {
+			return v
+		}
+	}
+	next := build()
+	m := map[K]V{k: next}
+	if old != nil {
+		for k2, v2 := range *old {
+			m[k2] = v2
+		}
+	}
+	p.Store(&m)
+	return next
+}
+
+// method and code are promhttp's label values (its sanitizeMethod and sanitizeCode, unexported):
+// the standard methods in lower case, anything else "unknown"; status 0 as "200", 100 to 599 as
+// the number, anything else "unknown". TestMetricsMatchSDK compares them with promhttp's.
+func method(m string) string {
+	switch m {
+	case "GET", "get":
+		return "get"
+	case "PUT", "put":
+		return "put"
+	case "HEAD", "head":
+		return "head"
+	case "POST", "post":
+		return "post"
+	case "DELETE", "delete":
+		return "delete"
+	case "CONNECT", "connect":
+		return "connect"
+	case "OPTIONS", "options":
+		return "options"
+	case "NOTIFY", "notify":
+		return "notify"
+	case "TRACE", "trace":
+		return "trace"
+	case "PATCH", "patch":
+		return "patch"
+	}
+	return "unknown"
+}
+
+func code(status int) string {
+	switch {
+	case status == 0:
+		return "200"
+	case status >= 100 && status <= 599:
+		return strconv.Itoa(status)
+	}
+	return "unknown"
 }
 
 // sanitize is the SDK's rule for the datasource_type label: letters, '_', digits after the first

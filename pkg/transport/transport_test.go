@@ -2,11 +2,14 @@ package transport
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -118,6 +121,11 @@ func server(t *testing.T) *httptest.Server {
 			http.Error(w, "no", http.StatusInternalServerError)
 			return
 		}
+		if code, ok := strings.CutPrefix(r.URL.Path, "/status/"); ok {
+			n, _ := strconv.Atoi(code)
+			w.WriteHeader(n)
+			return
+		}
 		_, _ = io.WriteString(w, `{"ok":true,"padding":"`+strings.Repeat("x", 700)+`"}`)
 	}))
 	t.Cleanup(srv.Close)
@@ -126,13 +134,20 @@ func server(t *testing.T) *httptest.Server {
 
 func get(t *testing.T, c *http.Client, ctx context.Context, url string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader("{}"))
+	send(t, c, ctx, http.MethodPost, url)
+}
+
+func send(t *testing.T, c *http.Client, ctx context.Context, method, url string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader("{}"))
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err)
+		return
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err)
+		return
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	_ = resp.Body.Close()
@@ -167,6 +182,14 @@ func TestMetricsMatchSDK(t *testing.T) {
 			get(t, c, ctx, srv.URL+"/ok")
 		}
 		get(t, c, context.Background(), srv.URL+"/ok") // no endpoint in the context
+		// promhttp's label values: methods in lower case or "unknown", unusual status codes.
+		ctx := backend.WithEndpoint(context.Background(), backend.EndpointCallResource)
+		for _, m := range []string{"GET", "get", "PATCH", "DELETE", "OPTIONS", "PROPFIND"} {
+			send(t, c, ctx, m, srv.URL+"/ok")
+		}
+		for _, code := range []int{201, 299, 302, 418, 599} {
+			send(t, c, ctx, http.MethodPut, fmt.Sprintf("%s/status/%d", srv.URL, code))
+		}
 		out := map[string]sample{}
 		for k, v := range delta(before, snapshot(t)) {
 			if strings.Contains(k, "datasource_type="+label+",") {
@@ -282,5 +305,37 @@ func TestTracingPropagatesWithoutRecording(t *testing.T) {
 	get(t, c, ctx, srv.URL)
 	if !strings.HasPrefix(got, "00-0af7651916cd43dd8448eb211c80319c-") {
 		t.Fatalf("traceparent %q", got)
+	}
+}
+
+// Concurrent first requests for new endpoints and status codes add their series once and lose no
+// count (run with -race).
+func TestMetricsConcurrent(t *testing.T) {
+	srv := server(t)
+	c, err := New(httpclient.Options{Labels: map[string]string{"datasource_type": "concurrent"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t)
+	var wg sync.WaitGroup
+	for g := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx := backend.WithEndpoint(context.Background(), []backend.Endpoint{backend.EndpointQueryData, backend.EndpointCheckHealth, backend.EndpointCallResource}[g%3])
+			for i := range 20 {
+				send(t, c, ctx, http.MethodGet, fmt.Sprintf("%s/status/%d", srv.URL, 200+i%4))
+			}
+		}()
+	}
+	wg.Wait()
+	var total float64
+	for k, v := range delta(before, snapshot(t)) {
+		if strings.HasPrefix(k, "plugins_datasource_request_total{") && strings.Contains(k, "datasource_type=concurrent,") {
+			total += v.count
+		}
+	}
+	if total != 16*20 {
+		t.Fatalf("counted %v requests, want %d", total, 16*20)
 	}
 }

@@ -24,9 +24,33 @@ type Doer interface {
 	Do(ctx context.Context, req upstream.Request) (*upstream.Response, error)
 }
 
-// OnPage receives each decoded reply in order and returns how many rows it held; offset and page
-// modes take a short (or empty) page as the last one.
-type OnPage func(doc *frames.Doc, resp *upstream.Response) (rows int, err error)
+// OnPage receives each reply in order and returns how many rows it held; offset and page modes take
+// a short (or empty) page as the last one.
+type OnPage func(page *Page) (rows int, err error)
+
+// Page is one reply. Its tree is decoded only when asked for (Doc): a conversion that streams the
+// bytes, and a cursor or next link at a plain key path, never need it, and the tree of a large reply
+// costs many times the reply's size in memory.
+type Page struct {
+	Resp *upstream.Response
+	note string // " (page n)" in paginated runs, for error messages
+
+	doc     *frames.Doc
+	err     error
+	decoded bool
+}
+
+// Doc decodes the reply (once).
+func (p *Page) Doc() (*frames.Doc, error) {
+	if !p.decoded {
+		p.decoded = true
+		p.doc, p.err = frames.Decode(p.Resp.Body)
+		if p.err != nil {
+			p.err = &query.Error{Msg: fmt.Sprintf("converting the API reply%s: %v", p.note, p.err)}
+		}
+	}
+	return p.doc, p.err
+}
 
 // Options bound a run.
 type Options struct {
@@ -69,15 +93,12 @@ func Run(ctx context.Context, api Doer, base *url.URL, req upstream.Request, p *
 		}
 		res.Pages++
 		total += int64(len(resp.Body))
-		doc, err := frames.Decode(resp.Body)
-		if err != nil {
-			return res, &query.Error{Msg: fmt.Sprintf("converting the API reply%s: %v", st.pageNote(res.Pages), err)}
-		}
-		rows, err := onPage(doc, resp)
+		page := &Page{Resp: resp, note: st.pageNote(res.Pages)}
+		rows, err := onPage(page)
 		if err != nil {
 			return res, err
 		}
-		next, more, err := st.next(doc, resp, rows)
+		next, more, err := st.next(page, rows)
 		if err != nil || !more {
 			return res, err
 		}
@@ -142,7 +163,8 @@ func (s *state) pageParams() []string {
 }
 
 // next returns the request for the page after this one, and whether there is one.
-func (s *state) next(doc *frames.Doc, resp *upstream.Response, rows int) (upstream.Request, bool, error) {
+func (s *state) next(page *Page, rows int) (upstream.Request, bool, error) {
+	resp := page.Resp
 	switch s.p.Mode {
 	case query.PageOffset:
 		if rows == 0 || rows < s.p.PageSize {
@@ -157,7 +179,7 @@ func (s *state) next(doc *frames.Doc, resp *upstream.Response, rows int) (upstre
 		s.page++
 		return s.withParams(s.pageParams()...), true, nil
 	case query.PageCursor:
-		cursor, err := scalarAt(doc, s.p.CursorPath, "cursorPath")
+		cursor, err := scalarAt(page, s.p.CursorPath, "cursorPath")
 		if err != nil || cursor == "" || rows == 0 || s.cursors[cursor] {
 			return upstream.Request{}, false, err // no cursor, an empty page or a repeated cursor: the last page
 		}
@@ -169,7 +191,7 @@ func (s *state) next(doc *frames.Doc, resp *upstream.Response, rows int) (upstre
 	case query.PageNextLink:
 		var link string
 		if s.p.NextLinkPath != "" {
-			l, err := scalarAt(doc, s.p.NextLinkPath, "nextLinkPath")
+			l, err := scalarAt(page, s.p.NextLinkPath, "nextLinkPath")
 			if err != nil {
 				return upstream.Request{}, false, err
 			}
@@ -199,10 +221,14 @@ func (s *state) next(doc *frames.Doc, resp *upstream.Response, rows int) (upstre
 }
 
 // scalarAt reads a cursor or link from the reply: a string or a number; null, false or missing means none.
-func scalarAt(doc *frames.Doc, path, field string) (string, error) {
+func scalarAt(page *Page, path, field string) (string, error) {
 	sel, err := jsonsel.Compile(path)
 	if err != nil {
 		return "", &query.Error{Msg: fmt.Sprintf("pagination.%s: %v", field, err)}
+	}
+	doc, err := page.Doc()
+	if err != nil {
+		return "", err
 	}
 	v, ok := sel.First(doc.Root)
 	if !ok {

@@ -165,7 +165,11 @@ func (a *api) run(t *testing.T, q string) (data.Frames, Result, error) {
 	}
 	var set frames.RowSet
 	res, err := Run(context.Background(), a.client(), a.base, m.Request(backend.TimeRange{}, time.Minute), m.Pagination, Options{},
-		func(doc *frames.Doc, _ *upstream.Response) (int, error) {
+		func(page *Page) (int, error) {
+			doc, err := page.Doc()
+			if err != nil {
+				return 0, err
+			}
 			root, err := m.Reshape(context.Background(), doc.Root)
 			if err != nil {
 				return 0, err
@@ -418,7 +422,7 @@ func TestMaxTotalBytes(t *testing.T) {
 	a := newAPI(t, 100, "")
 	m, _ := query.Parse(json.RawMessage(`{"path":"/cursor-c","rootSelector":"items","pagination":{"mode":"cursor","cursorPath":"next_cursor","maxPages":100}}`))
 	res, err := Run(context.Background(), a.client(), a.base, m.Request(backend.TimeRange{}, 0), m.Pagination, Options{MaxTotalBytes: 1000},
-		func(doc *frames.Doc, _ *upstream.Response) (int, error) { return 10, nil })
+		func(*Page) (int, error) { return 10, nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -432,7 +436,7 @@ func TestErrorsNameThePage(t *testing.T) {
 	calls := 0
 	m, _ := query.Parse(json.RawMessage(`{"path":"/cursor-c","rootSelector":"items","pagination":{"mode":"cursor","cursorPath":"next_cursor"}}`))
 	_, err := Run(context.Background(), a.client(), a.base, m.Request(backend.TimeRange{}, 0), m.Pagination, Options{},
-		func(doc *frames.Doc, _ *upstream.Response) (int, error) {
+		func(*Page) (int, error) {
 			calls++
 			if calls == 2 {
 				a.fail.Store(true)

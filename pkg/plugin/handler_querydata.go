@@ -94,7 +94,11 @@ func (d *Datasource) run(ctx context.Context, m *query.Model, q backend.DataQuer
 	var rows frames.RowSet
 	res, err := paginate.Run(ctx, api, d.settings.Upstream.BaseURL, req, m.Pagination,
 		paginate.Options{MaxTotalBytes: maxPagesBytesFactor * d.settings.Upstream.MaxResponseBytes},
-		func(doc *frames.Doc, _ *upstream.Response) (int, error) {
+		func(page *paginate.Page) (int, error) {
+			doc, err := page.Doc()
+			if err != nil {
+				return 0, err
+			}
 			root, err := m.Reshape(ctx, doc.Root)
 			if err != nil {
 				return 0, err

@@ -267,16 +267,10 @@ func declaredColumns(decl []Column, rows []any) ([]*column, error) {
 		if err != nil {
 			return nil, fmt.Errorf("columns[%d].selector: %v", i, err)
 		}
-		switch d.Type {
-		case "", TypeString, TypeNumber, TypeInteger, TypeBoolean, TypeTime, TypeJSON:
-		default:
-			return nil, fmt.Errorf("columns[%d].type: %q is not one of string, number, integer, boolean, time, json", i, d.Type)
+		if err := d.checkType(i); err != nil {
+			return nil, err
 		}
-		name := d.Name
-		if name == "" {
-			name = d.Selector
-		}
-		c := &column{name: name, typ: d.Type, timeFormat: d.TimeFormat, values: make([]any, len(rows))}
+		c := &column{name: d.fieldName(), typ: d.Type, timeFormat: d.TimeFormat, values: make([]any, len(rows))}
 		for r, row := range rows {
 			if v, ok := sel.First(row); ok {
 				c.values[r] = v
@@ -285,6 +279,23 @@ func declaredColumns(decl []Column, rows []any) ([]*column, error) {
 		cols = append(cols, c)
 	}
 	return cols, nil
+}
+
+// checkType returns the error for the declared type of columns[i] when it is not a known one.
+func (d Column) checkType(i int) error {
+	switch d.Type {
+	case "", TypeString, TypeNumber, TypeInteger, TypeBoolean, TypeTime, TypeJSON:
+		return nil
+	}
+	return fmt.Errorf("columns[%d].type: %q is not one of string, number, integer, boolean, time, json", i, d.Type)
+}
+
+// fieldName is the declared name, else the selector as written.
+func (d Column) fieldName() string {
+	if d.Name != "" {
+		return d.Name
+	}
+	return d.Selector
 }
 
 // typeCounts tallies a column's non-null values by JSON kind. Both conversion paths (the tree in
@@ -393,59 +404,78 @@ func (c *column) field(n int) (*data.Field, error) {
 	if typ == "" {
 		typ = c.inferType()
 	}
-	fail := func(row int, v any, want string) error {
-		return fmt.Errorf("column %q row %d: %s cannot be read as %s", c.name, row, describeValue(v), want)
-	}
 	defer func() { c.values, c.times = nil, nil }()
+	cv := cellConv{name: c.name, timeFormat: c.timeFormat}
 	switch typ {
 	case TypeInteger:
-		return fill(c, n, data.FieldTypeNullableInt64, func(i int, v any) (int64, error) {
-			x, err := toInt(v)
-			if err != nil {
-				return 0, fail(i, v, "an integer")
-			}
-			return x, nil
-		})
+		return fill(c, n, data.FieldTypeNullableInt64, cv.integer)
 	case TypeNumber:
-		return fill(c, n, data.FieldTypeNullableFloat64, func(i int, v any) (float64, error) {
-			x, err := toFloat(v)
-			if err != nil {
-				return 0, fail(i, v, "a number")
-			}
-			return x, nil
-		})
+		return fill(c, n, data.FieldTypeNullableFloat64, cv.number)
 	case TypeBoolean:
-		return fill(c, n, data.FieldTypeNullableBool, func(i int, v any) (bool, error) {
-			x, err := toBool(v)
-			if err != nil {
-				return false, fail(i, v, "a boolean")
-			}
-			return x, nil
-		})
+		return fill(c, n, data.FieldTypeNullableBool, cv.boolean)
 	case TypeTime:
 		if c.times != nil && c.typ == "" { // inferred: parsed already
 			times := c.times
 			return fill(c, n, data.FieldTypeNullableTime, func(i int, _ any) (time.Time, error) { return times[i], nil })
 		}
-		return fill(c, n, data.FieldTypeNullableTime, func(i int, v any) (time.Time, error) {
-			x, err := toTime(v, c.timeFormat)
-			if err != nil {
-				return time.Time{}, fmt.Errorf("column %q row %d: %v", c.name, i, err)
-			}
-			return x, nil
-		})
+		return fill(c, n, data.FieldTypeNullableTime, cv.time)
 	case TypeJSON:
-		return fill(c, n, data.FieldTypeNullableJSON, func(i int, v any) (json.RawMessage, error) {
-			b, err := json.Marshal(v)
-			if err != nil {
-				return nil, fail(i, v, "JSON")
-			}
-			return json.RawMessage(b), nil
-		})
+		return fill(c, n, data.FieldTypeNullableJSON, cv.json)
 	default:
-		return fill(c, n, data.FieldTypeNullableString, func(_ int, v any) (string, error) { return text(v), nil })
+		return fill(c, n, data.FieldTypeNullableString, cv.text)
 	}
 }
+
+// cellConv converts the non-null cells of one column to field elements: the one conversion rule, and
+// the one set of error texts, of both paths (column.field here, builder.field in fast.go, which
+// calls it for any cell it does not convert straight from the bytes).
+type cellConv struct{ name, timeFormat string }
+
+func (c cellConv) fail(row int, v any, want string) error {
+	return fmt.Errorf("column %q row %d: %s cannot be read as %s", c.name, row, describeValue(v), want)
+}
+
+func (c cellConv) integer(row int, v any) (int64, error) {
+	x, err := toInt(v)
+	if err != nil {
+		return 0, c.fail(row, v, "an integer")
+	}
+	return x, nil
+}
+
+func (c cellConv) number(row int, v any) (float64, error) {
+	x, err := toFloat(v)
+	if err != nil {
+		return 0, c.fail(row, v, "a number")
+	}
+	return x, nil
+}
+
+func (c cellConv) boolean(row int, v any) (bool, error) {
+	x, err := toBool(v)
+	if err != nil {
+		return false, c.fail(row, v, "a boolean")
+	}
+	return x, nil
+}
+
+func (c cellConv) time(row int, v any) (time.Time, error) {
+	x, err := toTime(v, c.timeFormat)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("column %q row %d: %v", c.name, row, err)
+	}
+	return x, nil
+}
+
+func (c cellConv) json(row int, v any) (json.RawMessage, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, c.fail(row, v, "JSON")
+	}
+	return json.RawMessage(b), nil
+}
+
+func (cellConv) text(_ int, v any) (string, error) { return text(v), nil }
 
 // fill converts every non-null value of c with conv into a nullable field of type ft (whose
 // elements are *T).

@@ -2,7 +2,6 @@ package frames
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -14,22 +13,31 @@ import (
 )
 
 // ConvertBytes is Decode followed by Convert for the common case, without building the tree: it
-// scans body and records, per inferred column, where each row's value starts in body; the fields are
-// then built straight from the bytes. Peak memory is the frames plus 4 bytes per cell.
+// scans body and records, per column, where each row's value starts in body; the fields are then
+// built straight from the bytes. Peak memory is the frames plus 4 bytes per cell.
 //
-// It handles inferred columns (no declared columns, no variable selectors) under a root selector that
-// is empty, "$", a dotted path of keys or "$.name.name" (shorthand names only). ok is false, and
-// nothing is returned, whenever the reply or the spec is outside that case: invalid JSON, a duplicate
-// key in a row object, a path step into an array, and anything else not handled here. The caller
-// then runs Decode and Convert, which give the errors. When ok is true the frames and the error are
-// those Decode and Convert would give (TestConvertBytesMatchesTree, FuzzConvertBytesEquivalence).
-// body is not retained.
+// It handles a root selector that is empty, "$", a dotted path of keys or "$.name.name" (shorthand
+// names only), with inferred columns, or with declared columns or variable selectors whose
+// selectors are all of that same kind (relative to the row; dotted ones may index arrays, as in
+// jsonsel). ok is false, and nothing is returned, whenever the reply or the spec is outside that
+// case: invalid JSON, a duplicate key in a row object when the columns are inferred, a root path
+// step into an array, a column selector of any other JSONPath form (brackets, wildcards, filters,
+// descent), and anything else not handled here. The caller then runs Decode and Convert,
+// which give the errors. When ok is true the frames and the error are those Decode and Convert would
+// give (TestConvertBytesMatchesTree, FuzzConvertBytesEquivalence). body is not retained.
 func ConvertBytes(body []byte, spec Spec) (out data.Frames, ok bool, err error) {
-	if len(spec.Columns) > 0 || (spec.Format == FormatVariable && (spec.VariableText != "" || spec.VariableValue != "")) {
-		return nil, false, nil
-	}
 	path, ok := fastPath(spec.RootSelector)
 	if !ok || len(body) >= math.MaxUint32 {
+		return nil, false, nil
+	}
+	b := builder{b: body, index: map[string]*fcol{}}
+	// As in ConvertRows, variable selectors replace the declared columns.
+	variable := spec.Format == FormatVariable && (spec.VariableText != "" || spec.VariableValue != "")
+	decl := spec.Columns
+	if variable {
+		decl = variableColumns(spec)
+	}
+	if len(decl) > 0 && !b.declare(decl) {
 		return nil, false, nil
 	}
 	v := validator{b: body}
@@ -40,9 +48,22 @@ func ConvertBytes(body []byte, spec Spec) (out data.Frames, ok bool, err error) 
 	if v.pos < len(body) {
 		return nil, false, nil
 	}
-	b := builder{b: body, index: map[string]*fcol{}}
+	for i, d := range decl { // after the body's check: Decode's error comes first
+		if err := d.checkType(i); err != nil {
+			return nil, true, err
+		}
+	}
 	if !b.run(path) {
 		return nil, false, nil
+	}
+	if variable {
+		texts, values := variableOptions(b.rows, func(col, row int) (string, bool) {
+			if p := b.cols[col].at(row); p != 0 {
+				return b.text(int(p) - 1), true
+			}
+			return "", false
+		})
+		return data.Frames{variableFrame(spec.Name, texts, values)}, true, nil
 	}
 	frame := data.NewFrame(spec.Name)
 	for _, c := range b.cols {
@@ -279,11 +300,12 @@ func (v *validator) str() bool {
 	return false
 }
 
-// fcol is one inferred column: for each row, 1 + the offset in the body of its value, or 0 for
-// null or missing, in chunks of chunkRows rows allocated on first need (only the first one grows).
+// fcol is one column: for each row, 1 + the offset in the body of its value, or 0 for null or
+// missing, in chunks of chunkRows rows allocated on first need (only the first one grows). typ and
+// timeFormat are declared ones ("" for an inferred column).
 type fcol struct {
-	name   string
-	chunks [][]uint32
+	name, typ, timeFormat string
+	chunks                [][]uint32
 }
 
 const (
@@ -346,7 +368,8 @@ type builder struct {
 	pos   int
 	rows  int
 	cols  []*fcol
-	index map[string]*fcol
+	index map[string]*fcol // inferred columns by name
+	decl  *pnode           // the declared columns' paths, or nil to infer the columns
 	tmp   []byte
 	arena []byte // string data of the fields: appended to, never rewritten
 }
@@ -457,31 +480,41 @@ func numEnd(s []byte, i int) int {
 	return i
 }
 
-// keyIs reports whether the raw key decodes to k.
-func (b *builder) keyIs(raw []byte, clean bool, k string) bool {
+// memberKey reads a member's key and colon from pos (just after '{' or ','), leaving pos at the
+// value, and returns the decoded key: a view of the body or of b.tmp, valid until the next call.
+func (b *builder) memberKey() []byte {
+	b.ws()
+	raw, clean := b.skipString()
+	b.ws()
+	b.pos++ // ':'
+	b.ws()
 	if clean {
-		return string(raw) == k
+		return raw
 	}
 	b.tmp = appendUnquoted(b.tmp[:0], raw)
-	return string(b.tmp) == k
+	return b.tmp
 }
 
-func (b *builder) key(raw []byte, clean bool) string {
-	if clean {
-		return string(raw)
+// more moves past the ',' after a member or element and returns true, or past the closing '}' or
+// ']' and returns false.
+func (b *builder) more() bool {
+	b.ws()
+	if b.b[b.pos] == ',' {
+		b.pos++
+		return true
 	}
-	b.tmp = appendUnquoted(b.tmp[:0], raw)
-	return string(b.tmp)
+	b.pos++
+	return false
 }
 
-// emptyObject reports whether the object at pos is {}.
-func (b *builder) emptyObject() bool {
+// isEmpty reports whether the object or array at pos is {} or [].
+func (b *builder) isEmpty() bool {
 	i := b.pos + 1
 	for {
 		switch b.b[i] {
 		case ' ', '\t', '\n', '\r':
 			i++
-		case '}':
+		case '}', ']':
 			return true
 		default:
 			return false
@@ -502,24 +535,16 @@ func (b *builder) run(path []string) bool {
 			return true // nothing selected: no rows
 		}
 		found := -1
-		if !b.emptyObject() {
+		if !b.isEmpty() {
 			b.pos++
 			for {
-				b.ws()
-				raw, clean := b.skipString()
-				b.ws()
-				b.pos++ // ':'
-				b.ws()
-				if b.keyIs(raw, clean, seg) {
+				if string(b.memberKey()) == seg {
 					found = b.pos // a duplicate key: the last one wins, as in the map
 				}
 				b.skipValue()
-				b.ws()
-				if b.b[b.pos] == ',' {
-					b.pos++
-					continue
+				if !b.more() {
+					break
 				}
-				break
 			}
 		}
 		if found < 0 {
@@ -532,22 +557,18 @@ func (b *builder) run(path []string) bool {
 	case 'n':
 		return true
 	case '[':
-		b.pos++
-		b.ws()
-		if b.b[b.pos] == ']' {
+		if b.isEmpty() {
 			return true
 		}
+		b.pos++
 		for {
 			b.ws()
 			if !b.row(top) {
 				return false
 			}
-			b.ws()
-			if b.b[b.pos] == ',' {
-				b.pos++
-				continue
+			if !b.more() {
+				return true
 			}
-			return true
 		}
 	default:
 		return b.row(top)
@@ -556,9 +577,13 @@ func (b *builder) run(path []string) bool {
 
 func (b *builder) row(top *fnode) bool {
 	defer func() { b.rows++ }()
+	if b.decl != nil {
+		b.lookup(b.decl)
+		return true
+	}
 	switch b.b[b.pos] {
 	case '{':
-		if b.emptyObject() {
+		if b.isEmpty() {
 			b.skipValue()
 			return true
 		}
@@ -581,24 +606,20 @@ func (b *builder) object(n *fnode) bool {
 	var newKeys []string
 	i := 0
 	for ; ; i++ {
-		b.ws()
-		raw, clean := b.skipString()
+		raw := b.memberKey()
 		var key string
-		if same && i < len(keys) && b.keyIs(raw, clean, keys[i]) {
+		if same && i < len(keys) && string(raw) == keys[i] {
 			key = keys[i]
 		} else {
 			if same {
 				same = false
 				newKeys = append(make([]string, 0, max(8, 2*i)), keys[:i]...)
 			}
-			key = b.key(raw, clean)
+			key = string(raw)
 			newKeys = append(newKeys, key)
 		}
-		b.ws()
-		b.pos++ // ':'
-		b.ws()
 		c := b.b[b.pos]
-		if c == '{' && !b.emptyObject() {
+		if c == '{' && !b.isEmpty() {
 			var kid *fnode
 			if same {
 				if n.lastKids[i] == nil {
@@ -629,13 +650,9 @@ func (b *builder) object(n *fnode) bool {
 				b.skipValue()
 			}
 		}
-		b.ws()
-		if b.b[b.pos] == ',' {
-			b.pos++
-			continue
+		if !b.more() {
+			break
 		}
-		b.pos++ // '}'
-		break
 	}
 	i++
 	if same {
@@ -667,6 +684,94 @@ func (b *builder) object(n *fnode) bool {
 	n.lastCols = make([]*fcol, len(newKeys))
 	n.lastKids = make([]*fnode, len(newKeys))
 	return true
+}
+
+// pnode is one step of the declared columns' key paths, which form a trie (selectors with a common
+// prefix share its nodes): the columns whose path ends at the step, and the next steps.
+type pnode struct {
+	cols  []*fcol
+	kids  map[string]*pnode // by key
+	steps []*pnode          // the same, in declaration order
+	index int               // the array element the key selects (strconv.Atoi, as jsonsel's dotted walk), or -1
+	at    int               // lookup's scratch: where the step's value starts in the current row, or 0
+}
+
+// declare records the declared columns and the trie of their selectors, and returns false when a
+// selector is not a key path. A "$.a" name never parses as an index, so both forms share the trie.
+func (b *builder) declare(decl []Column) bool {
+	b.decl = &pnode{index: -1}
+	for _, d := range decl {
+		path, ok := fastPath(d.Selector)
+		if !ok {
+			return false
+		}
+		n := b.decl
+		for _, seg := range path {
+			k := n.kids[seg]
+			if k == nil {
+				k = &pnode{index: -1}
+				if i, err := strconv.Atoi(seg); err == nil && i >= 0 {
+					k.index = i
+				}
+				if n.kids == nil {
+					n.kids = map[string]*pnode{}
+				}
+				n.kids[seg] = k
+				n.steps = append(n.steps, k)
+			}
+			n = k
+		}
+		c := &fcol{name: d.fieldName(), typ: d.Type, timeFormat: d.TimeFormat}
+		n.cols = append(n.cols, c)
+		b.cols = append(b.cols, c)
+	}
+	return true
+}
+
+// lookup is sel.First of every declared column on the row at pos (n is the row's node). The value at
+// pos is the cell of n's columns; each next step takes, in an object, the value of its key (the last
+// one if the key is repeated, as in the map Decode builds) and, in an array, its element. A step
+// that finds nothing (a missing key or element, a scalar, null) leaves its columns null. The steps
+// are resolved after the whole value is scanned, so that a repeated key's last value wins. lookup
+// leaves pos after the value.
+func (b *builder) lookup(n *pnode) {
+	kind := b.b[b.pos]
+	if kind != 'n' {
+		for _, c := range n.cols {
+			c.set(b.rows, uint32(b.pos+1))
+		}
+	}
+	if len(n.steps) == 0 || (kind != '{' && kind != '[') || b.isEmpty() {
+		b.skipValue()
+		return
+	}
+	b.pos++
+	for i := 0; ; i++ {
+		if kind == '{' {
+			if k := n.kids[string(b.memberKey())]; k != nil {
+				k.at = b.pos
+			}
+		} else {
+			b.ws()
+			for _, k := range n.steps {
+				if k.index == i {
+					k.at = b.pos
+				}
+			}
+		}
+		b.skipValue()
+		if !b.more() {
+			break
+		}
+	}
+	end := b.pos
+	for _, k := range n.steps {
+		if k.at != 0 {
+			b.pos, k.at = k.at, 0
+			b.lookup(k)
+		}
+	}
+	b.pos = end
 }
 
 // view is the text at [start, end) of the body, not copied: it must not outlive the call.
@@ -718,13 +823,47 @@ func (b *builder) keep(s []byte) string {
 	return unsafe.String(&b.arena[start], len(s))
 }
 
-// field is column.field (with inferType) over the recorded offsets.
-func (b *builder) field(c *fcol) (*data.Field, error) {
-	defer func() { c.chunks = nil }()
-	n := b.rows
+// value is the cell at p as Decode gives it, strings copied (a conversion may keep them): for the
+// cells that go through the tree path's conversion.
+func (b *builder) value(p int) any {
+	switch b.b[p] {
+	case '"':
+		_, raw := b.str(p)
+		return string(raw)
+	case 't':
+		return true
+	case 'f':
+		return false
+	case '{', '[':
+		return b.composite(p)
+	}
+	return json.Number(string(b.b[p:numEnd(b.b, p)]))
+}
+
+// text is the tree's text(v) of the cell at p; strings are copied into the arena.
+func (b *builder) text(p int) string {
+	switch b.b[p] {
+	case '"':
+		_, raw := b.str(p)
+		return b.keep(raw)
+	case 't':
+		return "true"
+	case 'f':
+		return "false"
+	case '{', '[':
+		return text(b.composite(p))
+	}
+	return b.keep(b.b[p:numEnd(b.b, p)])
+}
+
+// isNumber reports whether the cell at p is a number.
+func (b *builder) isNumber(p int) bool { return b.b[p] == '-' || isDigit(b.b[p]) }
+
+// infer is inferType over the recorded offsets: the type, and for a time column the parsed times.
+func (b *builder) infer(c *fcol) (string, []time.Time) {
 	var cnt typeCounts
 	var times []time.Time
-	for i := 0; i < n; i++ {
+	for i := 0; i < b.rows; i++ {
 		p := int(c.at(i))
 		if p == 0 {
 			continue
@@ -744,7 +883,7 @@ func (b *builder) field(c *fcol) (*data.Field, error) {
 					cnt.someNotTime, times = true, nil
 				} else {
 					if times == nil {
-						times = make([]time.Time, n)
+						times = make([]time.Time, b.rows)
 					}
 					times[i] = t
 				}
@@ -759,60 +898,60 @@ func (b *builder) field(c *fcol) (*data.Field, error) {
 		cnt.nonNull++
 	}
 	typ := cnt.chosen()
-	fail := func(row int, v any, want string) error {
-		return fmt.Errorf("column %q row %d: %s cannot be read as %s", c.name, row, describeValue(v), want)
+	if typ != TypeTime {
+		times = nil
 	}
+	return typ, times
+}
+
+// field is column.field over the recorded offsets. The cells of the JSON kind the type expects are
+// read straight from the bytes; any other cell goes through the tree's conversion (cellConv), so the
+// values and the error texts are the tree's.
+func (b *builder) field(c *fcol) (*data.Field, error) {
+	defer func() { c.chunks = nil }()
+	typ, times := c.typ, []time.Time(nil)
+	if typ == "" {
+		typ, times = b.infer(c)
+	}
+	cv := cellConv{name: c.name, timeFormat: c.timeFormat}
+	n := b.rows
 	switch typ {
 	case TypeInteger:
 		return fillAt(c, n, data.FieldTypeNullableInt64, func(i, p int) (int64, error) {
-			s := b.number(p)
-			if x, err := strconv.ParseInt(s, 10, 64); err == nil {
-				return x, nil
+			if b.isNumber(p) {
+				if x, err := strconv.ParseInt(b.number(p), 10, 64); err == nil {
+					return x, nil
+				}
 			}
-			v := json.Number(strings.Clone(s))
-			x, err := toInt(v)
-			if err != nil {
-				return 0, fail(i, v, "an integer")
-			}
-			return x, nil
+			return cv.integer(i, b.value(p))
 		})
 	case TypeNumber:
 		return fillAt(c, n, data.FieldTypeNullableFloat64, func(i, p int) (float64, error) {
-			s := b.number(p)
-			x, err := strconv.ParseFloat(s, 64)
-			if err != nil {
-				return 0, fail(i, json.Number(strings.Clone(s)), "a number")
+			if b.isNumber(p) {
+				if x, err := strconv.ParseFloat(b.number(p), 64); err == nil {
+					return x, nil
+				}
 			}
-			return x, nil
+			return cv.number(i, b.value(p))
 		})
 	case TypeBoolean:
-		return fillAt(c, n, data.FieldTypeNullableBool, func(_, p int) (bool, error) { return b.b[p] == 't', nil })
+		return fillAt(c, n, data.FieldTypeNullableBool, func(i, p int) (bool, error) {
+			if k := b.b[p]; k == 't' || k == 'f' {
+				return k == 't', nil
+			}
+			return cv.boolean(i, b.value(p))
+		})
 	case TypeTime:
-		return fillAt(c, n, data.FieldTypeNullableTime, func(i, _ int) (time.Time, error) { return times[i], nil })
+		return fillAt(c, n, data.FieldTypeNullableTime, func(i, p int) (time.Time, error) {
+			if times != nil { // inferred: parsed already
+				return times[i], nil
+			}
+			return cv.time(i, b.value(p))
+		})
 	case TypeJSON:
-		return fillAt(c, n, data.FieldTypeNullableJSON, func(i, p int) (json.RawMessage, error) {
-			v := b.composite(p)
-			out, err := json.Marshal(v)
-			if err != nil {
-				return nil, fail(i, v, "JSON")
-			}
-			return json.RawMessage(out), nil
-		})
+		return fillAt(c, n, data.FieldTypeNullableJSON, func(i, p int) (json.RawMessage, error) { return cv.json(i, b.value(p)) })
 	default:
-		return fillAt(c, n, data.FieldTypeNullableString, func(_, p int) (string, error) {
-			switch b.b[p] {
-			case '"':
-				_, raw := b.str(p)
-				return b.keep(raw), nil
-			case 't':
-				return "true", nil
-			case 'f':
-				return "false", nil
-			case '{', '[':
-				return text(b.composite(p)), nil
-			}
-			return b.keep(b.b[p:numEnd(b.b, p)]), nil
-		})
+		return fillAt(c, n, data.FieldTypeNullableString, func(_, p int) (string, error) { return b.text(p), nil })
 	}
 }
 

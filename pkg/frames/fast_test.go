@@ -105,6 +105,110 @@ var fastSpecs = func() []Spec {
 	return specs
 }()
 
+// declaredSpecs are the specs with declared columns or variable selectors, over the keys of
+// trickyBodies and genRows (a, b, a.b, t, value, ...): every type and time format on every kind of
+// value, missing keys, nested paths, dotted paths through arrays (indexes, also 010, +1, -0, -1),
+// scalars and null, names defaulting to the selector as written, invalid types, and the selectors
+// ConvertBytes leaves to the tree.
+var declaredSpecs = func() []Spec {
+	var specs []Spec
+	// One column a spec, every type on a few selectors: the first conversion error hides the others.
+	for _, sel := range []string{"a", "$.a.b", "a.1.z", "t", " $ "} {
+		for _, c := range columnTypes {
+			c.Selector = sel
+			specs = append(specs, Spec{Name: "A", Columns: []Column{c}})
+		}
+	}
+	// Every selector in one spec, as inferred, string and json columns (which do not fail).
+	var all []Column
+	for _, sel := range []string{"a", "$.a", "a.b", "$.a.b", "a.a", "b.a", "b", "t", "value", "é", `x"y`, "a. b",
+		"a.0", "a.1", "a.1.z", "a.1.y.0", "0", "1", "a.10", "a.010", "a.+1", "a.-0", "a.-1", "a.1e0",
+		" $ ", "", "$.true", "a.a.a", "id", "n.k", "$.data.items", "data.items.0.id"} {
+		all = append(all, Column{Selector: sel})
+	}
+	all[0].Name, all[3].Name = "first", "a.b" // a name, and a name that repeats another column's
+	for _, typ := range []string{"", TypeString, TypeJSON} {
+		cols := append([]Column(nil), all...)
+		for i := range cols {
+			cols[i].Type = typ
+		}
+		for _, root := range []string{"", "data.items", "$.data"} {
+			specs = append(specs, Spec{Name: "A", RootSelector: root, Columns: cols})
+		}
+	}
+	bench := []Column{{Selector: "id", Type: TypeInteger}, {Selector: "v", Type: TypeNumber},
+		{Selector: "ok", Type: TypeBoolean}, {Selector: "s", Type: TypeString}, {Selector: "n.k", Type: TypeString},
+		{Selector: "n", Type: TypeJSON}, {Selector: "$.n.k", Name: "k"}}
+	series := []Column{{Selector: "t", Type: TypeTime}, {Selector: "a", Type: TypeNumber}, {Selector: "b", Type: TypeString}}
+	for _, format := range []string{"", FormatTimeSeries, FormatSingle, FormatVariable} {
+		for _, cols := range [][]Column{bench, series, {{Selector: "a.b", Name: "x"}, {Selector: "t"}}} {
+			specs = append(specs, Spec{Name: "A", RootSelector: "data.items", Format: format, Columns: cols},
+				Spec{Name: "A", Format: format, Columns: cols})
+		}
+	}
+	bogus := Column{Selector: "a", Type: "float"}
+	specs = append(specs,
+		// Invalid types: the first one is the error, whatever the reply (unless it is not JSON).
+		Spec{Name: "A", Columns: []Column{bogus}},
+		Spec{Name: "A", Columns: []Column{{Selector: "a", Type: TypeInteger}, {Selector: "b", Type: "Integer"}, bogus}},
+		Spec{Name: "A", RootSelector: "data.items", Format: FormatTimeSeries, Columns: []Column{{Selector: "t"}, bogus}},
+		// Selectors left to the tree.
+		Spec{Name: "A", Columns: []Column{{Selector: "a"}, {Selector: "$..a"}}},
+		Spec{Name: "A", Columns: []Column{{Selector: "$.a[0]"}, bogus}},
+		Spec{Name: "A", Columns: []Column{{Selector: "a..b"}}},
+		Spec{Name: "A", Columns: []Column{{Selector: "$['a']"}}},
+		Spec{Name: "A", Format: FormatVariable, VariableValue: "$[*]"},
+		// Variable selectors (a missing one takes the other's; declared columns, even invalid, are ignored).
+		Spec{Name: "A", Format: FormatVariable, VariableValue: "a"},
+		Spec{Name: "A", Format: FormatVariable, VariableText: "a.b"},
+		Spec{Name: "A", Format: FormatVariable, VariableText: "t", VariableValue: "a.0", Columns: []Column{bogus}},
+		Spec{Name: "A", Format: FormatVariable, VariableText: "$.a", VariableValue: " $ "},
+		Spec{Name: "A", RootSelector: "data.items", Format: FormatVariable, VariableText: "b", VariableValue: "a.1.z"},
+		Spec{Name: "A", RootSelector: "$.data", Format: FormatVariable, VariableText: "items.0", VariableValue: "items"},
+	)
+	return specs
+}()
+
+// columnTypes are the declared types and time formats, "" (inferred) first.
+var columnTypes = []Column{{}, {Type: TypeString}, {Type: TypeNumber}, {Type: TypeInteger}, {Type: TypeBoolean},
+	{Type: TypeJSON}, {Type: TypeTime}, {Type: TypeTime, TimeFormat: TimeRFC3339},
+	{Type: TypeTime, TimeFormat: TimeEpochS}, {Type: TypeTime, TimeFormat: TimeEpochMS},
+	{Type: TypeTime, TimeFormat: "2006-01-02 15:04:05"}, {Type: TypeTime, TimeFormat: "2006-01-02 15:04 MST"}}
+
+// genSpec returns a random spec with declared columns, or variable selectors, whose selectors are
+// paths over the keys genRows writes (dotted or "$." form, through objects, arrays and scalars;
+// some not handled by ConvertBytes), with random types, time formats and formats.
+func genSpec(r *rand.Rand) Spec {
+	steps := []string{"a", "b", "t", "value", "é", "0", "1", "01", "z", "y", "q"}
+	sel := func() string {
+		parts := make([]string, r.IntN(4))
+		for i := range parts {
+			parts[i] = steps[r.IntN(len(steps))]
+		}
+		if r.IntN(3) == 0 {
+			return "$." + strings.Join(parts, ".")
+		}
+		return strings.Join(parts, ".")
+	}
+	spec := Spec{Name: "A", RootSelector: []string{"", "data.items"}[r.IntN(2)],
+		Format: []string{"", FormatTimeSeries, FormatSingle, FormatVariable}[r.IntN(4)]}
+	for range 1 + r.IntN(4) {
+		c := columnTypes[r.IntN(len(columnTypes))]
+		c.Selector = sel()
+		if r.IntN(4) == 0 {
+			c.Name = "n"
+		}
+		spec.Columns = append(spec.Columns, c)
+	}
+	if spec.Format == FormatVariable && r.IntN(2) == 0 {
+		spec.VariableText, spec.VariableValue = sel(), sel()
+	}
+	return spec
+}
+
+// allSpecs are fastSpecs and declaredSpecs.
+var allSpecs = append(append([]Spec(nil), fastSpecs...), declaredSpecs...)
+
 // trickyBodies are inputs chosen to break a byte-level converter.
 var trickyBodies = []string{
 	``, ` `, `null`, `true`, `"x"`, `1`, `-0`, `1e400`, `[]`, `{}`, `[{}]`, `[{},{}]`, `[null]`, `[null,null]`,
@@ -149,6 +253,23 @@ var trickyBodies = []string{
 		return b.String()
 	}(),
 	string(benchPayload(3000)), // more than two chunks of rows, with late and mixed columns
+	// For declared columns: conversions of every kind to every type, and paths.
+	`[{"a":"12"},{"a":" 7 "},{"a":true},{"a":false},{"a":1.0},{"a":1e2},{"a":-0},{"a":"1e400"}]`,
+	`[{"a":1.5}]`, `[{"a":"x"}]`, `[{"a":"1.5"}]`, `[{"a":[1]}]`, `[{"a":{"b":"c"}}]`, `[{"a":"9223372036854775808"}]`,
+	`[{"a":"true"},{"a":" FALSE "},{"a":"0"},{"a":"t"},{"a":1},{"a":0.0},{"a":-1e-400}]`, `[{"a":"yes"}]`, `[{"a":"1e400"}]`,
+	`[{"t":"2024-01-01T00:00:00Z"},{"t":1700000000},{"t":1700000000123},{"t":"1700000000"},{"t":-1.5}]`,
+	`[{"t":" 2024-01-01T00:00:00.123+02:00 "},{"t":"1700000000123.5"},{"t":null},{"t":1e400}]`,
+	`[{"t":"2024-01-01 10:20:30"},{"t":"2024-01-01 10:20 CEST"},{"t":"2024-01-01 10:20 UTC"}]`,
+	`[{"t":"2024-01-01T00:00:00Z"},{"t":"tomorrow"}]`, `[{"t":true}]`, `[{"t":{"x":1}}]`, `[{"t":"` + strings.Repeat("y", 50) + `"}]`,
+	`[{"a":{"b":1,"a":{"b":2},"0":3},"a.b":4,"b":{"a":5}},{"a":{"b":"x"}},{"a":{"b":null}},{"a":{}},{"a":null},{"a":7}]`,
+	`[{"a":[{"z":1},{"z":2,"y":[5,6]}]},{"a":[1]},{"a":[]},{"a":"xyz"},{"a":{"1":{"z":"key"}}},{"a":[null,null]}]`,
+	`[{"a":[0,1,2,3,4,5,6,7,8,9,10,11]},{"a":[[0],{"z":{}}]}]`, `[[1,2],[3],"ab",null,{"0":"k","1":"l"}]`,
+	`[{"a":{"b":1},"a":{"c":2}},{"a":{"b":1},"a":null},{"a":1,"a":{"b":2}},{"a":{"b":1,"b":2}},{"a":[{"z":1}],"a":[0,{"z":3}]}]`,
+	`[{"\u0061":{"\u0062":1},"x\"y":"q","\u00e9":"e"},{"a":{"b":2},"\u0061":{"b":3}}]`,
+	`{"data":{"items":[{"id":1,"a":{"b":2}}],"items":[{"id":3,"a":{"b":4}}]}}`, `{"data":{"items":{"a":{"b":2},"id":1}}}`,
+	`{"data":{"items":[1,"x",true,null,[2]]}}`, `{"data":{"items":[{"t":"2024-01-01T00:00:01Z","a":{"b":2.5},"b":"h2"}]}}`,
+	`[{"t":"2024-01-01T00:00:01Z","a":{"b":1},"b":"h1"},{"t":"2024-01-01T00:00:00Z","a":{"b":2.5},"b":"h2"}]`,
+	`[{"true":1,"id":"7","n":{"k":"x"}}]`, `[{"a":{"a":{"a":"deep"}}}]`,
 }
 
 // TestConvertBytesMatchesTree compares ConvertBytes with Decode+Convert on the tricky inputs and every
@@ -156,7 +277,7 @@ var trickyBodies = []string{
 func TestConvertBytesMatchesTree(t *testing.T) {
 	hits := 0
 	for _, body := range trickyBodies {
-		for _, spec := range fastSpecs {
+		for _, spec := range allSpecs {
 			diff, ok := sameResult([]byte(body), spec)
 			if diff != "" {
 				t.Errorf("ConvertBytes(%.200q, %+v) differs from Decode+Convert: %s", body, spec, diff)
@@ -166,9 +287,9 @@ func TestConvertBytesMatchesTree(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("fast path: %d of %d tricky cases; %d of %d checks so far in this run", hits, len(trickyBodies)*len(fastSpecs), fastHits.Load(), fastCalls.Load())
-	if hits < len(trickyBodies)*len(fastSpecs)/4 {
-		t.Errorf("the fast path took only %d of %d cases", hits, len(trickyBodies)*len(fastSpecs))
+	t.Logf("fast path: %d of %d tricky cases; %d of %d checks so far in this run", hits, len(trickyBodies)*len(allSpecs), fastHits.Load(), fastCalls.Load())
+	if hits < len(trickyBodies)*len(allSpecs)/4 {
+		t.Errorf("the fast path took only %d of %d cases", hits, len(trickyBodies)*len(allSpecs))
 	}
 	// The common cases must take the fast path.
 	for _, c := range []struct {
@@ -181,6 +302,12 @@ func TestConvertBytesMatchesTree(t *testing.T) {
 		{`[{"time":"2024-01-01T00:00:00Z","cpu":1}]`, Spec{Name: "A", Format: FormatTimeSeries}},
 		{`[{"id":1,"name":"a"}]`, Spec{Name: "A", Format: FormatVariable}},
 		{`[1,2]`, Spec{Name: "A", RootSelector: "$"}},
+		{`[{"id":1}]`, Spec{Name: "A", Columns: []Column{{Selector: "id"}}}},
+		{`[{"a":{"b":1}}]`, Spec{Name: "A", Columns: []Column{{Selector: "a.b", Type: TypeInteger}, {Selector: "$.a.b"}, {Selector: " $ "}}}},
+		{`[{"a":[{"b":1}]}]`, Spec{Name: "A", Columns: []Column{{Selector: "a.0.b"}, {Selector: "a.b"}}}},
+		{`[{"a":1,"a":2}]`, Spec{Name: "A", Columns: []Column{{Selector: "a"}}}},
+		{`[{"a":1}]`, Spec{Name: "A", Columns: []Column{{Selector: "a", Type: "float"}}}},
+		{`[{"a":1}]`, Spec{Name: "A", Format: FormatVariable, VariableText: "a", VariableValue: "$.a"}},
 	} {
 		if _, ok, _ := ConvertBytes([]byte(c.body), c.spec); !ok {
 			t.Errorf("ConvertBytes(%q, %+v) gave up", c.body, c.spec)
@@ -195,7 +322,13 @@ func TestConvertBytesMatchesTree(t *testing.T) {
 		{`[1] x`, Spec{Name: "A"}},
 		{`{"data":[{"id":1}]}`, Spec{Name: "A", RootSelector: "data.0"}},
 		{`[{"id":1}]`, Spec{Name: "A", RootSelector: "$[*]"}},
-		{`[{"id":1}]`, Spec{Name: "A", Columns: []Column{{Selector: "id"}}}},
+		{`[{"id":1}]`, Spec{Name: "A", Columns: []Column{{Selector: "id"}, {Selector: "$..id"}}}},
+		{`[{"id":1}]`, Spec{Name: "A", Columns: []Column{{Selector: "$.id[0]"}}}},
+		{`[{"id":1}]`, Spec{Name: "A", Columns: []Column{{Selector: "$['id']"}}}},
+		{`[{"id":1}]`, Spec{Name: "A", Columns: []Column{{Selector: "$.é"}}}},
+		{`[{"id":1}]`, Spec{Name: "A", Columns: []Column{{Selector: "id..x"}}}},
+		{`[{"id":1}]`, Spec{Name: "A", Format: FormatVariable, VariableText: "$[?@.id]"}},
+		{`[{"id":1}`, Spec{Name: "A", Columns: []Column{{Selector: "id", Type: "float"}}}}, // Decode's error first
 	} {
 		if _, ok, _ := ConvertBytes([]byte(c.body), c.spec); ok {
 			t.Errorf("ConvertBytes(%q, %+v) did not give up", c.body, c.spec)
@@ -203,22 +336,28 @@ func TestConvertBytesMatchesTree(t *testing.T) {
 	}
 }
 
+// fuzzDeclared declares a column of every type over the keys genRows writes.
+var fuzzDeclared = Spec{Name: "A", Columns: []Column{{Selector: "a"}, {Selector: "a.b", Type: TypeString},
+	{Selector: "$.a.b", Type: TypeJSON}, {Selector: "b", Type: TypeNumber}, {Selector: "a.a", Type: TypeInteger},
+	{Selector: "value", Type: TypeBoolean}, {Selector: "t", Type: TypeTime}, {Selector: "a.1.z"}, {Selector: ""}}}
+
 // FuzzConvertBytesEquivalence: whenever ConvertBytes handles an input, its frames and error are those
 // of Decode+Convert.
 func FuzzConvertBytesEquivalence(f *testing.F) {
-	for _, b := range trickyBodies {
+	for i, b := range trickyBodies {
 		if len(b) < 4096 {
-			f.Add([]byte(b), uint8(0))
+			f.Add([]byte(b), uint8(i)) // i: each seed picks other specs
 		}
 	}
 	f.Fuzz(func(t *testing.T, body []byte, which uint8) {
 		// The input as it is, and a valid reply generated from it (random bytes are rarely JSON).
 		h := fnv.New64a()
 		h.Write(body)
-		gen := genRows(rand.New(rand.NewPCG(h.Sum64(), uint64(which))))
-		specs := fastSpecs
+		r := rand.New(rand.NewPCG(h.Sum64(), uint64(which)))
+		gen, random := genRows(r), genSpec(r)
 		for _, in := range [][]byte{body, gen} {
-			for _, spec := range []Spec{specs[int(which)%len(specs)], {Name: "A"}, {Name: "A", RootSelector: "data.items"}} {
+			for _, spec := range []Spec{fastSpecs[int(which)%len(fastSpecs)], declaredSpecs[int(which)%len(declaredSpecs)],
+				{Name: "A"}, {Name: "A", RootSelector: "data.items"}, fuzzDeclared, random} {
 				if diff, _ := sameResult(in, spec); diff != "" {
 					t.Fatalf("ConvertBytes(%q, %+v) differs from Decode+Convert: %s", in, spec, diff)
 				}
@@ -278,17 +417,25 @@ func genRows(r *rand.Rand) []byte {
 	return []byte(out)
 }
 
-// TestConvertBytesMatchesTreeRandom runs genRows inputs through every spec of fastSpecs.
+// TestConvertBytesMatchesTreeRandom runs genRows inputs through every spec of allSpecs and through
+// random specs of genSpec.
 func TestConvertBytesMatchesTreeRandom(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	hits := 0
+	hits, cases := 0, 0
 	n := 1500
 	if testing.Short() {
 		n = 200
 	}
+	const randomSpecs = 20 // a body
 	for range n {
 		body := genRows(r)
-		for _, spec := range fastSpecs {
+		for i := range len(allSpecs) + randomSpecs {
+			var spec Spec
+			if i < len(allSpecs) {
+				spec = allSpecs[i]
+			} else {
+				spec = genSpec(r)
+			}
 			diff, ok := sameResult(body, spec)
 			if diff != "" {
 				t.Fatalf("ConvertBytes(%q, %+v) differs from Decode+Convert: %s", body, spec, diff)
@@ -296,7 +443,8 @@ func TestConvertBytesMatchesTreeRandom(t *testing.T) {
 			if ok {
 				hits++
 			}
+			cases++
 		}
 	}
-	t.Logf("fast path taken in %d of %d cases", hits, n*len(fastSpecs))
+	t.Logf("fast path taken in %d of %d cases", hits, cases)
 }

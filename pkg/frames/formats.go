@@ -88,6 +88,21 @@ func variableFromFrame(frame *data.Frame) (data.Frames, error) {
 // variableFromSelectors builds the options from the text and value selectors, read as text from
 // each row. A missing selector takes the other's value.
 func variableFromSelectors(set *RowSet, spec Spec) (data.Frames, error) {
+	cols, err := declaredColumns(variableColumns(spec), set.rows)
+	if err != nil {
+		return nil, fmt.Errorf("variable selectors: %v", err) // names columns[0] (text) or columns[1] (value)
+	}
+	texts, values := variableOptions(len(set.rows), func(col, row int) (string, bool) {
+		if v := cols[col].values[row]; v != nil {
+			return text(v), true
+		}
+		return "", false
+	})
+	return data.Frames{variableFrame(spec.Name, texts, values)}, nil
+}
+
+// variableColumns are the columns text and value that spec's variable selectors declare.
+func variableColumns(spec Spec) []Column {
 	textSel, valueSel := spec.VariableText, spec.VariableValue
 	if textSel == "" {
 		textSel = valueSel
@@ -95,23 +110,24 @@ func variableFromSelectors(set *RowSet, spec Spec) (data.Frames, error) {
 	if valueSel == "" {
 		valueSel = textSel
 	}
-	cols, err := declaredColumns([]Column{{Selector: textSel, Name: "text"}, {Selector: valueSel, Name: "value"}}, set.rows)
-	if err != nil {
-		return nil, fmt.Errorf("variable selectors: %v", err) // names columns[0] (text) or columns[1] (value)
-	}
-	var texts, values []string
-	for i := range set.rows {
-		v := cols[1].values[i]
-		if v == nil {
+	return []Column{{Selector: textSel, Name: "text"}, {Selector: valueSel, Name: "value"}}
+}
+
+// variableOptions gathers one option per row that has a value; a row without a text shows its
+// value. cell returns the text of a row's cell in column 0 (text) or 1 (value), and false for null.
+func variableOptions(rows int, cell func(col, row int) (string, bool)) (texts, values []string) {
+	for i := range rows {
+		v, ok := cell(1, i)
+		if !ok {
 			continue
 		}
-		t := cols[0].values[i]
-		if t == nil {
+		t, ok := cell(0, i)
+		if !ok {
 			t = v
 		}
-		texts, values = append(texts, text(t)), append(values, text(v))
+		texts, values = append(texts, t), append(values, v)
 	}
-	return data.Frames{variableFrame(spec.Name, texts, values)}, nil
+	return texts, values
 }
 
 func variableFrame(name string, texts, values []string) *data.Frame {

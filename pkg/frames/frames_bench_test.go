@@ -2,6 +2,7 @@ package frames
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime"
 	"runtime/metrics"
@@ -118,11 +119,17 @@ func measurePeak(f func() any) (peak, retained uint64) {
 	return sub(max.Load(), base), sub(after, base)
 }
 
+// benchDeclared declares the columns the payload's inferred columns have, with their types.
+var benchDeclared = Spec{Name: "A", Columns: []Column{{Selector: "id", Type: TypeInteger}, {Selector: "v", Type: TypeNumber},
+	{Selector: "ok", Type: TypeBoolean}, {Selector: "s", Type: TypeString}, {Selector: "n.k", Type: TypeString}}}
+
 // BenchmarkJSONToFrames: 1 MB / 20k rows and 50 MB / 1M rows. Sub-benchmarks:
 //
 //	baseline=encoding-json  json.Unmarshal into []map[string]any (the reference)
 //	decode+convert          Decode then Convert (what a query with jq or pagination does); target ≤1x baseline
 //	convertbytes            ConvertBytes, the streaming path of a query without them; target ≤1x baseline, ≤3x peak
+//	decode+convert-declared, convertbytes-declared
+//	                        the same two with declared columns (benchDeclared) instead of inferred ones
 //	decode, convert         the two steps alone
 //
 // Each reports MB/s (b.SetBytes), allocs (-benchmem), x-baseline (ns/op ÷ the baseline's ns/op in
@@ -136,13 +143,17 @@ func BenchmarkJSONToFrames(b *testing.B) {
 		spec := Spec{Name: "A"}
 		b.Run("size="+size.name, func(b *testing.B) {
 			var baseline, baselineCPU float64
-			var cpu0 time.Duration
-			start := func(b *testing.B) {
+			// timed runs f in the timed loop, then reports the metrics, the memory ones from one
+			// more, untimed run whose result is kept while the heap is measured.
+			timed := func(b *testing.B, f func() (any, error)) {
 				b.SetBytes(int64(len(body)))
 				b.ReportAllocs()
-				cpu0 = processCPU()
-			}
-			report := func(b *testing.B, f func() any) {
+				cpu0 := processCPU()
+				for b.Loop() {
+					if _, err := f(); err != nil {
+						b.Fatal(err)
+					}
+				}
 				cpu := float64(processCPU()-cpu0) / float64(b.N)
 				b.ReportMetric(cpu, "cpu-ns/op")
 				if baseline > 0 {
@@ -151,79 +162,52 @@ func BenchmarkJSONToFrames(b *testing.B) {
 				} else {
 					baselineCPU = cpu
 				}
-				peak, retained := measurePeak(f)
+				peak, retained := measurePeak(func() any { out, _ := f(); return out })
 				b.ReportMetric(float64(peak)/float64(len(body)), "peak-heap/payload")
 				b.ReportMetric(float64(retained)/float64(len(body)), "retained/payload")
 			}
 			b.Run("baseline=encoding-json", func(b *testing.B) {
-				start(b)
-				for b.Loop() {
-					var rows []map[string]any
-					if err := json.Unmarshal(body, &rows); err != nil {
-						b.Fatal(err)
-					}
-				}
 				baseline = 0
-				report(b, func() any {
+				timed(b, func() (any, error) {
 					var rows []map[string]any
-					_ = json.Unmarshal(body, &rows)
-					return rows
+					err := json.Unmarshal(body, &rows)
+					return rows, err
 				})
 				baseline = nsPerOp(b)
 			})
-			decodeConvert := func() (data.Frames, error) {
-				doc, err := Decode(body)
-				if err != nil {
-					return nil, err
-				}
-				return Convert(doc, spec)
+			// The tree path and the streaming path, with inferred and with declared columns.
+			for _, c := range []struct {
+				suffix string
+				spec   Spec
+			}{{"", spec}, {"-declared", benchDeclared}} {
+				b.Run("decode+convert"+c.suffix, func(b *testing.B) {
+					timed(b, func() (any, error) {
+						doc, err := Decode(body)
+						if err != nil {
+							return nil, err
+						}
+						return Convert(doc, c.spec)
+					})
+				})
+				b.Run("convertbytes"+c.suffix, func(b *testing.B) {
+					timed(b, func() (any, error) {
+						out, ok, err := ConvertBytes(body, c.spec)
+						if !ok {
+							return nil, errors.New("ConvertBytes gave up on the benchmark payload")
+						}
+						return out, err
+					})
+				})
 			}
-			b.Run("decode+convert", func(b *testing.B) {
-				start(b)
-				for b.Loop() {
-					if _, err := decodeConvert(); err != nil {
-						b.Fatal(err)
-					}
-				}
-				report(b, func() any { out, _ := decodeConvert(); return out })
-			})
-			convertBytes := func() (data.Frames, error) {
-				out, ok, err := ConvertBytes(body, spec)
-				if !ok {
-					b.Fatal("ConvertBytes gave up on the benchmark payload")
-				}
-				return out, err
-			}
-			b.Run("convertbytes", func(b *testing.B) {
-				start(b)
-				for b.Loop() {
-					if _, err := convertBytes(); err != nil {
-						b.Fatal(err)
-					}
-				}
-				report(b, func() any { out, _ := convertBytes(); return out })
-			})
 			b.Run("decode", func(b *testing.B) {
-				start(b)
-				for b.Loop() {
-					if _, err := Decode(body); err != nil {
-						b.Fatal(err)
-					}
-				}
-				report(b, func() any { d, _ := Decode(body); return d })
+				timed(b, func() (any, error) { return Decode(body) })
 			})
 			b.Run("convert", func(b *testing.B) {
 				doc, err := Decode(body)
 				if err != nil {
 					b.Fatal(err)
 				}
-				start(b)
-				for b.Loop() {
-					if _, err := Convert(doc, spec); err != nil {
-						b.Fatal(err)
-					}
-				}
-				report(b, func() any { out, _ := Convert(doc, spec); return out })
+				timed(b, func() (any, error) { return Convert(doc, spec) })
 			})
 		})
 	}
@@ -255,5 +239,11 @@ func TestBenchPayloadShape(t *testing.T) {
 	}
 	if got := fmt.Sprint(*out[0].Fields[4].At(1).(*string)); got != "1" {
 		t.Errorf("n.k[1] = %s", got)
+	}
+	// The declared columns give the same frame (convert also checks ConvertBytes against the tree).
+	declared := convert(t, string(body), benchDeclared)
+	wantJSON, _ := data.FrameToJSON(out[0], data.IncludeAll)
+	if gotJSON, _ := data.FrameToJSON(declared[0], data.IncludeAll); string(gotJSON) != string(wantJSON) {
+		t.Error("benchDeclared gives another frame than the inferred columns")
 	}
 }

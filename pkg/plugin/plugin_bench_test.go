@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/internal/benchdata"
 )
 
 // Benchmarks for issue #7: a query end to end (token cached, small reply) beside a bare net/http GET
@@ -37,6 +39,7 @@ type benchServer struct {
 	lifetime      int // seconds; 0: the custom {"token"} reply without expiry
 	mu            sync.Mutex
 	valid         map[string]bool
+	big           []byte // the reply of /api/big (BenchmarkQueryDataLarge)
 }
 
 func newBenchServer(tb testing.TB, lifetime int) *benchServer {
@@ -67,7 +70,7 @@ func (s *benchServer) serve(w http.ResponseWriter, r *http.Request) {
 		s.valid[tok] = true
 		s.mu.Unlock()
 		_, _ = io.WriteString(w, `{"access_token":"`+tok+`","token_type":"Bearer","expires_in":`+strconv.Itoa(s.lifetime)+`}`)
-	case "/api/items":
+	case "/api/items", "/api/big":
 		tok := r.Header.Get("X-Token")
 		if tok == "" {
 			if a := r.Header.Get("Authorization"); len(a) > 7 {
@@ -82,6 +85,11 @@ func (s *benchServer) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/api/big" {
+			w.Header().Set("Content-Length", strconv.Itoa(len(s.big)))
+			_, _ = w.Write(s.big)
+			return
+		}
 		_, _ = w.Write(benchItems)
 	default:
 		http.NotFound(w, r)
@@ -258,5 +266,81 @@ func BenchmarkTokenTrafficRealTime(b *testing.B) {
 		}
 		b.ReportMetric(float64(srv.tokenRequests.Load()-before)/lifetimes, "token-req/lifetime")
 		b.ReportMetric(float64(queries.Load())/lifetimes, "queries/lifetime")
+	}
+}
+
+// BenchmarkQueryDataLarge: one query end to end (token cached) for a 1 MB / 20k-row and a 50 MB /
+// 1M-row reply (benchdata.Payload: mixed types, a nested object), beside a bare GET of the same URL
+// that only reads the body, the least any client does, in the same run. Reports MB/s, x-baseline
+// (wall) and x-baseline-cpu, and from one extra untimed query: peak-heap/payload, the query's peak
+// heap above the heap before it (the body the plugin reads counts: it is the plugin's memory), and
+// retained/payload (the frames handed back). Target: peak ≤3x the payload, as for pkg/frames.
+func BenchmarkQueryDataLarge(b *testing.B) {
+	for _, rows := range []int{20_000, 1_000_000} {
+		body := benchdata.Payload(rows)
+		srv := newBenchServer(b, 0)
+		srv.big = body
+		s := srv.settings()
+		var jd map[string]any
+		_ = json.Unmarshal(s.JSONData, &jd)
+		jd["maxResponseBytes"] = 64 << 20
+		s.JSONData, _ = json.Marshal(jd)
+		d := newBenchDS(b, s)
+		bare := &http.Client{Transport: &http.Transport{MaxIdleConns: 100, MaxIdleConnsPerHost: 100, IdleConnTimeout: 90 * time.Second}}
+		b.Cleanup(bare.CloseIdleConnections)
+		bareGet := func() any {
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/big", nil)
+			req.Header.Set("X-Token", benchToken)
+			resp, err := bare.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer resp.Body.Close()
+			got, err := io.ReadAll(resp.Body)
+			if err != nil || len(got) != len(body) {
+				b.Fatalf("bare GET: %v, %d bytes", err, len(got))
+			}
+			return got
+		}
+		query := func() any {
+			now := time.Now()
+			resp, err := d.QueryData(context.Background(), &backend.QueryDataRequest{Queries: []backend.DataQuery{{
+				RefID: "A", JSON: json.RawMessage(`{"path":"/big"}`), TimeRange: backend.TimeRange{From: now.Add(-time.Hour), To: now}}}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			r := resp.Responses["A"]
+			if r.Error != nil || len(r.Frames) != 1 || r.Frames[0].Rows() != rows {
+				b.Fatalf("query: %v, %v", r.Error, r.Frames)
+			}
+			return r.Frames
+		}
+		b.Run(fmt.Sprintf("size=%dMB", (len(body)+1<<19)>>20), func(b *testing.B) {
+			var baseWall, baseCPU float64
+			for _, tc := range []struct {
+				name string
+				op   func() any
+			}{{"baseline=bare-GET", bareGet}, {"plugin=QueryData", query}} {
+				b.Run(tc.name, func(b *testing.B) {
+					b.SetBytes(int64(len(body)))
+					b.ReportAllocs()
+					cpu0 := processCPU()
+					for b.Loop() {
+						tc.op()
+					}
+					cpu := float64(processCPU()-cpu0) / float64(b.N)
+					b.ReportMetric(cpu, "cpu-ns/op")
+					if baseWall == 0 {
+						baseWall, baseCPU = nsPerOp(b), cpu
+					} else {
+						b.ReportMetric(nsPerOp(b)/baseWall, "x-baseline")
+						b.ReportMetric(cpu/baseCPU, "x-baseline-cpu")
+					}
+					peak, retained := benchdata.MeasurePeak(tc.op)
+					b.ReportMetric(float64(peak)/float64(len(body)), "peak-heap/payload")
+					b.ReportMetric(float64(retained)/float64(len(body)), "retained/payload")
+				})
+			}
+		})
 	}
 }

@@ -93,6 +93,7 @@ var (
 // This is a hand-written scanner (encoding/json's Decoder.Token allocates for every token and is
 // several times slower): it builds the same values, with objects and arrays sized exactly once.
 func Decode(body []byte) (*Doc, error) {
+	decodes.Add(1)
 	d := decoder{buf: body, str: string(body)}
 	// An upper bound on the number of objects sizes the object list once, instead of growing it
 	// through every power of two; capped so that braces inside strings cannot inflate it much.
@@ -109,6 +110,13 @@ func Decode(body []byte) (*Doc, error) {
 	d.doc.Root = root
 	return d.doc, nil
 }
+
+// decodes counts Decode's runs.
+var decodes atomic.Int64
+
+// Decodes is how many times Decode has run in this process. A tree costs many times the reply's size
+// in memory, so tests of the callers (a query, a paginated run) check with it that none was built.
+func Decodes() int64 { return decodes.Load() }
 
 type member struct {
 	key string

@@ -2,6 +2,7 @@ package frames
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -25,56 +26,151 @@ import (
 // descent), and anything else not handled here. The caller then runs Decode and Convert,
 // which give the errors. When ok is true the frames and the error are those Decode and Convert would
 // give (TestConvertBytesMatchesTree, FuzzConvertBytesEquivalence). body is not retained.
+//
+// It is a Stream of one page.
 func ConvertBytes(body []byte, spec Spec) (out data.Frames, ok bool, err error) {
+	s, ok := NewStream(spec)
+	if !ok {
+		return nil, false, nil
+	}
+	if _, ok := s.Add(body); !ok {
+		return nil, false, nil
+	}
+	out, err = s.Frames()
+	return out, true, err
+}
+
+// Stream is ConvertBytes over several replies (the pages of a query): the rows of every page go into
+// the same columns, and the frames and the error are those of RowSet.Add on each decoded page (with
+// spec.RootSelector) then ConvertRows (TestStreamMatchesTree, FuzzStreamEquivalence). It keeps each
+// page's body, which the fields are built from at the end, and 4 bytes per cell.
+type Stream struct {
+	spec     Spec
+	path     []string // the root selector's keys
+	decl     []Column // the declared columns, or the variable selectors' text and value
+	variable bool
+	b        builder
+	top      *fnode // the rows' node, kept across pages: the next page's rows usually have the same keys
+	failed   bool
+}
+
+// NewStream returns a Stream for spec, and false when spec is outside the streaming case (see
+// ConvertBytes).
+func NewStream(spec Spec) (*Stream, bool) {
 	path, ok := fastPath(spec.RootSelector)
-	if !ok || len(body) >= math.MaxUint32 {
-		return nil, false, nil
+	if !ok {
+		return nil, false
 	}
-	b := builder{b: body, index: map[string]*fcol{}}
+	s := &Stream{spec: spec, path: path, decl: spec.Columns, top: &fnode{}, b: builder{index: map[string]*fcol{}}}
 	// As in ConvertRows, variable selectors replace the declared columns.
-	variable := spec.Format == FormatVariable && (spec.VariableText != "" || spec.VariableValue != "")
-	decl := spec.Columns
-	if variable {
-		decl = variableColumns(spec)
+	s.variable = spec.Format == FormatVariable && (spec.VariableText != "" || spec.VariableValue != "")
+	if s.variable {
+		s.decl = variableColumns(spec)
 	}
-	if len(decl) > 0 && !b.declare(decl) {
-		return nil, false, nil
+	if len(s.decl) > 0 && !s.b.declare(s.decl) {
+		return nil, false
 	}
-	v := validator{b: body}
-	if !v.value(0) {
-		return nil, false, nil
+	return s, true
+}
+
+// Add scans the next page and returns how many rows it selected (what RowSet.Add returns). ok is
+// false when the page is outside the streaming case (as for ConvertBytes); the Stream is then
+// unusable, and the caller goes on with the tree path: Trees, then this page and the next ones
+// decoded. body must not be modified while the Stream is in use.
+func (s *Stream) Add(body []byte) (rows int, ok bool) {
+	if s.failed || len(body) >= math.MaxUint32 || !valid(body) {
+		s.failed = true
+		return 0, false
 	}
-	v.ws()
-	if v.pos < len(body) {
-		return nil, false, nil
+	first := s.b.rows
+	s.b.b, s.b.pos = body, 0
+	if !s.b.run(s.path, s.top) { // the rows scanned so far are half a page: give up the whole Stream
+		s.failed = true
+		return 0, false
 	}
-	for i, d := range decl { // after the body's check: Decode's error comes first
-		if err := d.checkType(i); err != nil {
-			return nil, true, err
+	s.b.pages = append(s.b.pages, page{body: body, first: first})
+	return s.b.rows - first, true
+}
+
+// Trees returns the pages added so far as the tree path holds them: each decoded and added with the
+// root selector. A caller whose page the Stream refused adds that page and the next ones to it.
+func (s *Stream) Trees() (*RowSet, error) {
+	set := &RowSet{}
+	for _, p := range s.b.pages {
+		doc, err := Decode(p.body) // cannot fail: Add validated it
+		if err != nil {
+			return nil, err
+		}
+		if _, err := set.Add(doc, doc.Root, s.spec.RootSelector); err != nil {
+			return nil, err
 		}
 	}
-	if !b.run(path) {
-		return nil, false, nil
+	return set, nil
+}
+
+// Frames builds the frames of all the rows added, as ConvertRows would. Call it once: it releases the
+// offsets as it goes.
+func (s *Stream) Frames() (data.Frames, error) {
+	if s.failed {
+		return nil, errors.New("frames: Stream.Frames after a page was refused")
 	}
-	if variable {
+	for i, d := range s.decl { // after every page's JSON check, as in ConvertRows
+		if err := d.checkType(i); err != nil {
+			return nil, err
+		}
+	}
+	b := &s.b
+	if s.variable {
 		texts, values := variableOptions(b.rows, func(col, row int) (string, bool) {
-			if p := b.cols[col].at(row); p != 0 {
-				return b.text(int(p) - 1), true
+			if p := b.at(b.cols[col], row); p >= 0 {
+				return b.text(p), true
 			}
 			return "", false
 		})
-		return data.Frames{variableFrame(spec.Name, texts, values)}, true, nil
+		return data.Frames{variableFrame(s.spec.Name, texts, values)}, nil
 	}
-	frame := data.NewFrame(spec.Name)
+	frame := data.NewFrame(s.spec.Name)
 	for _, c := range b.cols {
 		f, err := b.field(c)
 		if err != nil {
-			return nil, true, err
+			return nil, err
 		}
 		frame.Fields = append(frame.Fields, f)
 	}
-	out, err = shapeFrame(frame, spec)
-	return out, true, err
+	return shapeFrame(frame, s.spec)
+}
+
+// Lookup is jsonsel.Compile(path).First on the decoded body, read from the bytes: a cursor or a next
+// link without the tree. value is a string, a json.Number, a bool or nil (null); found is false when
+// path selects nothing. ok is false, and nothing is returned (the caller decodes the body), when path
+// is not a key path (see ConvertBytes), the body is not valid JSON, or the value is an object or an
+// array (TestLookupMatchesJsonsel, FuzzLookup).
+func Lookup(body []byte, path string) (value any, found, ok bool) {
+	keys, ok := fastPath(path)
+	if !ok || !valid(body) {
+		return nil, false, false
+	}
+	b := builder{b: body}
+	if found, _ := b.find(keys, true); !found {
+		return nil, false, true
+	}
+	switch b.b[b.pos] {
+	case '{', '[':
+		return nil, false, false
+	case 'n':
+		return nil, true, true
+	}
+	return b.value(b.pos), true, true
+}
+
+// valid reports whether Decode accepts body.
+func valid(body []byte) bool {
+	v := validator{b: body}
+	if !v.value(0) {
+		return false
+	}
+	v.ws()
+	return v.pos == len(body)
 }
 
 // fastPath returns the keys of a root selector ConvertBytes handles, and false for any other.
@@ -362,16 +458,41 @@ type fnode struct {
 	lastKids []*fnode
 }
 
-// builder scans a body the validator accepted.
+// builder scans bodies the validator accepted, one page after the other, then builds the fields.
 type builder struct {
-	b     []byte
+	b     []byte // the body being scanned, or the page of the cell being read
 	pos   int
 	rows  int
+	pages []page // the pages scanned, in order
+	cur   int    // index in pages of b, when reading cells
 	cols  []*fcol
 	index map[string]*fcol // inferred columns by name
 	decl  *pnode           // the declared columns' paths, or nil to infer the columns
 	tmp   []byte
 	arena []byte // string data of the fields: appended to, never rewritten
+}
+
+// page is one body scanned, and the index of its first row: the rows of a page are contiguous.
+type page struct {
+	body  []byte
+	first int
+}
+
+// at returns the offset of row's cell of c in its page's body, which it makes b.b, or -1 when the
+// cell is null or missing. Rows are read in order, so the page is usually the current one or the next.
+func (b *builder) at(c *fcol, row int) int {
+	p := c.at(row)
+	if p == 0 {
+		return -1
+	}
+	if row < b.pages[b.cur].first {
+		b.cur = 0
+	}
+	for b.cur+1 < len(b.pages) && row >= b.pages[b.cur+1].first {
+		b.cur++
+	}
+	b.b = b.pages[b.cur].body
+	return int(p) - 1
 }
 
 func (b *builder) get(name string) *fcol {
@@ -522,24 +643,44 @@ func (b *builder) isEmpty() bool {
 	}
 }
 
-// run selects the rows as rowsOf does and flattens them as inferColumns does. It returns false to
-// give up (a path step into an array, a duplicate key in a row).
-func (b *builder) run(path []string) bool {
+// find walks path from the top of the body as jsonsel does on the tree, leaves pos at the value found
+// and reports whether there is one. In an object a step takes the value of its key (the last one if
+// the key repeats, as in the map Decode builds). In an array it takes the element at the index the
+// step parses as (strconv.Atoi, as jsonsel's dotted walk; a "$.name" never parses as one), or, when
+// arrays is false, gives up: ok is false.
+func (b *builder) find(path []string, arrays bool) (found, ok bool) {
 	b.ws()
 	for _, seg := range path {
+		at := -1
 		switch b.b[b.pos] {
-		case '[':
-			return false
 		case '{':
-		default:
-			return true // nothing selected: no rows
-		}
-		found := -1
-		if !b.isEmpty() {
+			if b.isEmpty() {
+				break
+			}
 			b.pos++
 			for {
 				if string(b.memberKey()) == seg {
-					found = b.pos // a duplicate key: the last one wins, as in the map
+					at = b.pos
+				}
+				b.skipValue()
+				if !b.more() {
+					break
+				}
+			}
+		case '[':
+			if !arrays {
+				return false, false
+			}
+			i, err := strconv.Atoi(seg)
+			if err != nil || i < 0 || b.isEmpty() {
+				break
+			}
+			b.pos++
+			for k := 0; ; k++ {
+				b.ws()
+				if k == i {
+					at = b.pos
+					break
 				}
 				b.skipValue()
 				if !b.more() {
@@ -547,12 +688,20 @@ func (b *builder) run(path []string) bool {
 				}
 			}
 		}
-		if found < 0 {
-			return true
+		if at < 0 {
+			return false, true // a missing key or element, a scalar, null: nothing selected
 		}
-		b.pos = found
+		b.pos = at
 	}
-	top := &fnode{}
+	return true, true
+}
+
+// run selects the rows of the body as rowsOf does and flattens them as inferColumns does (top is the
+// rows' node). It returns false to give up (a root path step into an array, a duplicate key in a row).
+func (b *builder) run(path []string, top *fnode) bool {
+	if found, ok := b.find(path, false); !ok || !found {
+		return ok // no rows when nothing is selected
+	}
 	switch b.b[b.pos] {
 	case 'n':
 		return true
@@ -864,11 +1013,10 @@ func (b *builder) infer(c *fcol) (string, []time.Time) {
 	var cnt typeCounts
 	var times []time.Time
 	for i := 0; i < b.rows; i++ {
-		p := int(c.at(i))
-		if p == 0 {
+		p := b.at(c, i)
+		if p < 0 {
 			continue
 		}
-		p--
 		switch b.b[p] {
 		case 't', 'f':
 			cnt.bools++
@@ -914,10 +1062,9 @@ func (b *builder) field(c *fcol) (*data.Field, error) {
 		typ, times = b.infer(c)
 	}
 	cv := cellConv{name: c.name, timeFormat: c.timeFormat}
-	n := b.rows
 	switch typ {
 	case TypeInteger:
-		return fillAt(c, n, data.FieldTypeNullableInt64, func(i, p int) (int64, error) {
+		return fillAt(b, c, data.FieldTypeNullableInt64, func(i, p int) (int64, error) {
 			if b.isNumber(p) {
 				if x, err := strconv.ParseInt(b.number(p), 10, 64); err == nil {
 					return x, nil
@@ -926,7 +1073,7 @@ func (b *builder) field(c *fcol) (*data.Field, error) {
 			return cv.integer(i, b.value(p))
 		})
 	case TypeNumber:
-		return fillAt(c, n, data.FieldTypeNullableFloat64, func(i, p int) (float64, error) {
+		return fillAt(b, c, data.FieldTypeNullableFloat64, func(i, p int) (float64, error) {
 			if b.isNumber(p) {
 				if x, err := strconv.ParseFloat(b.number(p), 64); err == nil {
 					return x, nil
@@ -935,37 +1082,38 @@ func (b *builder) field(c *fcol) (*data.Field, error) {
 			return cv.number(i, b.value(p))
 		})
 	case TypeBoolean:
-		return fillAt(c, n, data.FieldTypeNullableBool, func(i, p int) (bool, error) {
+		return fillAt(b, c, data.FieldTypeNullableBool, func(i, p int) (bool, error) {
 			if k := b.b[p]; k == 't' || k == 'f' {
 				return k == 't', nil
 			}
 			return cv.boolean(i, b.value(p))
 		})
 	case TypeTime:
-		return fillAt(c, n, data.FieldTypeNullableTime, func(i, p int) (time.Time, error) {
+		return fillAt(b, c, data.FieldTypeNullableTime, func(i, p int) (time.Time, error) {
 			if times != nil { // inferred: parsed already
 				return times[i], nil
 			}
 			return cv.time(i, b.value(p))
 		})
 	case TypeJSON:
-		return fillAt(c, n, data.FieldTypeNullableJSON, func(i, p int) (json.RawMessage, error) { return cv.json(i, b.value(p)) })
+		return fillAt(b, c, data.FieldTypeNullableJSON, func(i, p int) (json.RawMessage, error) { return cv.json(i, b.value(p)) })
 	default:
-		return fillAt(c, n, data.FieldTypeNullableString, func(_, p int) (string, error) { return b.text(p), nil })
+		return fillAt(b, c, data.FieldTypeNullableString, func(_, p int) (string, error) { return b.text(p), nil })
 	}
 }
 
-// fillAt is fill over the recorded offsets: conv gets the row and the value's offset.
-func fillAt[T any](c *fcol, n int, ft data.FieldType, conv func(i, p int) (T, error)) (*data.Field, error) {
+// fillAt is fill over the recorded offsets: conv gets the row and the value's offset in b.b.
+func fillAt[T any](b *builder, c *fcol, ft data.FieldType, conv func(i, p int) (T, error)) (*data.Field, error) {
+	n := b.rows
 	backing := make([]T, n)
 	f := data.NewFieldFromFieldType(ft, n)
 	f.Name = c.name
 	for i := 0; i < n; i++ {
-		p := int(c.at(i))
-		if p == 0 {
+		p := b.at(c, i)
+		if p < 0 {
 			continue
 		}
-		x, err := conv(i, p-1)
+		x, err := conv(i, p)
 		if err != nil {
 			return nil, err
 		}

@@ -39,46 +39,51 @@ func sameResult(body []byte, spec Spec) (diff string, ok bool) {
 	}
 	fastHits.Add(1)
 	want, wantErr := treeConvert(body, spec)
+	return diffFrames(got, gotErr, want, wantErr), true
+}
+
+// diffFrames says how frames and an error differ from the tree's ("" when they do not).
+func diffFrames(got data.Frames, gotErr error, want data.Frames, wantErr error) string {
 	if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
-		return fmt.Sprintf("error %v, tree error %v", gotErr, wantErr), true
+		return fmt.Sprintf("error %v, tree error %v", gotErr, wantErr)
 	}
 	if wantErr != nil {
 		if got != nil {
-			return "frames with an error", true
+			return "frames with an error"
 		}
-		return "", true
+		return ""
 	}
 	if len(got) != len(want) {
-		return fmt.Sprintf("%d frames, tree %d", len(got), len(want)), true
+		return fmt.Sprintf("%d frames, tree %d", len(got), len(want))
 	}
 	for i := range want {
 		g, w := got[i], want[i]
 		if g.Name != w.Name || !reflect.DeepEqual(g.Meta, w.Meta) || len(g.Fields) != len(w.Fields) {
 			return fmt.Sprintf("frame %d: name %q meta %+v %d fields; tree: name %q meta %+v %d fields",
-				i, g.Name, g.Meta, len(g.Fields), w.Name, w.Meta, len(w.Fields)), true
+				i, g.Name, g.Meta, len(g.Fields), w.Name, w.Meta, len(w.Fields))
 		}
 		for j := range w.Fields {
 			gf, wf := g.Fields[j], w.Fields[j]
 			if gf.Name != wf.Name || gf.Type() != wf.Type() || gf.Len() != wf.Len() ||
 				!reflect.DeepEqual(gf.Labels, wf.Labels) || !reflect.DeepEqual(gf.Config, wf.Config) {
 				return fmt.Sprintf("frame %d field %d: %q %s len %d; tree %q %s len %d", i, j,
-					gf.Name, gf.Type(), gf.Len(), wf.Name, wf.Type(), wf.Len()), true
+					gf.Name, gf.Type(), gf.Len(), wf.Name, wf.Type(), wf.Len())
 			}
 			for r := 0; r < wf.Len(); r++ {
 				gv, _ := gf.ConcreteAt(r)
 				wv, _ := wf.ConcreteAt(r)
 				if !reflect.DeepEqual(gv, wv) && !(isNaN(gv) && isNaN(wv)) {
-					return fmt.Sprintf("frame %d field %q row %d: %#v; tree %#v", i, wf.Name, r, gv, wv), true
+					return fmt.Sprintf("frame %d field %q row %d: %#v; tree %#v", i, wf.Name, r, gv, wv)
 				}
 			}
 		}
 		gj, err1 := data.FrameToJSON(g, data.IncludeAll)
 		wj, err2 := data.FrameToJSON(w, data.IncludeAll)
 		if fmt.Sprint(err1) != fmt.Sprint(err2) || !bytes.Equal(gj, wj) {
-			return fmt.Sprintf("frame %d JSON:\n%s\ntree:\n%s", i, gj, wj), true
+			return fmt.Sprintf("frame %d JSON:\n%s\ntree:\n%s", i, gj, wj)
 		}
 	}
-	return "", true
+	return ""
 }
 
 func isNaN(v any) bool { f, ok := v.(float64); return ok && f != f }

@@ -24,11 +24,14 @@ import (
 // number in most rows and a string in every 10th (so it becomes a mixed, string column):
 //
 //	{"id":7,"v":1.25,"ok":false,"s":"s7","n":{"k":49}}
-func benchPayload(rows int) []byte {
-	b := make([]byte, 0, rows*53+2)
+func benchPayload(rows int) []byte { return benchRows(0, rows) }
+
+// benchRows is the array of rows from to to of benchPayload: a page of it.
+func benchRows(from, to int) []byte {
+	b := make([]byte, 0, (to-from)*53+2)
 	b = append(b, '[')
-	for i := range rows {
-		if i > 0 {
+	for i := from; i < to; i++ {
+		if i > from {
 			b = append(b, ',')
 		}
 		b = append(b, `{"id":`...)
@@ -131,6 +134,9 @@ var benchDeclared = Spec{Name: "A", Columns: []Column{{Selector: "id", Type: Typ
 //	decode+convert-declared, convertbytes-declared
 //	                        the same two with declared columns (benchDeclared) instead of inferred ones
 //	decode, convert         the two steps alone
+//	paginated=10/decode+rowset+convertrows, paginated=10/stream
+//	                        the payload as 10 pages (benchRows): Decode and RowSet.Add of each then
+//	                        ConvertRows (a paginated query with jq), against a Stream (one without)
 //
 // Each reports MB/s (b.SetBytes), allocs (-benchmem), x-baseline (ns/op ÷ the baseline's ns/op in
 // this run), and from one extra untimed run: peak-heap/payload and retained/payload.
@@ -199,6 +205,37 @@ func BenchmarkJSONToFrames(b *testing.B) {
 					})
 				})
 			}
+			// The same rows as 10 pages: MB/s and peak-heap/payload are over the payload's size.
+			var pages [][]byte
+			for k := range 10 {
+				pages = append(pages, benchRows(k*size.rows/10, (k+1)*size.rows/10))
+			}
+			b.Run("paginated=10/decode+rowset+convertrows", func(b *testing.B) {
+				timed(b, func() (any, error) {
+					var set RowSet
+					for _, p := range pages {
+						doc, err := Decode(p)
+						if err != nil {
+							return nil, err
+						}
+						if _, err := set.Add(doc, doc.Root, spec.RootSelector); err != nil {
+							return nil, err
+						}
+					}
+					return ConvertRows(&set, spec)
+				})
+			})
+			b.Run("paginated=10/stream", func(b *testing.B) {
+				timed(b, func() (any, error) {
+					s, _ := NewStream(spec)
+					for _, p := range pages {
+						if _, ok := s.Add(p); !ok {
+							return nil, errors.New("the Stream refused a page of the benchmark payload")
+						}
+					}
+					return s.Frames()
+				})
+			})
 			b.Run("decode", func(b *testing.B) {
 				timed(b, func() (any, error) { return Decode(body) })
 			})

@@ -220,18 +220,29 @@ func (s *state) next(page *Page, rows int) (upstream.Request, bool, error) {
 	return upstream.Request{}, false, nil
 }
 
-// scalarAt reads a cursor or link from the reply: a string or a number; null, false or missing means none.
+// scalarAt reads a cursor or link from the reply: a string or a number; null, false or missing means
+// none. Unless the page's tree is decoded already, a plain key path is read from the bytes
+// (frames.Lookup); anything else from the tree.
 func scalarAt(page *Page, path, field string) (string, error) {
 	sel, err := jsonsel.Compile(path)
 	if err != nil {
 		return "", &query.Error{Msg: fmt.Sprintf("pagination.%s: %v", field, err)}
 	}
-	doc, err := page.Doc()
-	if err != nil {
-		return "", err
+	var (
+		v         any
+		found, ok bool
+	)
+	if !page.decoded {
+		v, found, ok = frames.Lookup(page.Resp.Body, path)
 	}
-	v, ok := sel.First(doc.Root)
 	if !ok {
+		doc, err := page.Doc()
+		if err != nil {
+			return "", err
+		}
+		v, found = sel.First(doc.Root)
+	}
+	if !found {
 		return "", nil
 	}
 	switch x := v.(type) {

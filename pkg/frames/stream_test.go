@@ -1,0 +1,252 @@
+package frames
+
+import (
+	"bytes"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+)
+
+// treePages is the reference for a query of several pages: each page decoded and added to one RowSet
+// with the root selector, then ConvertRows. rows is what each Add returned, up to the first error.
+func treePages(pages [][]byte, spec Spec) (out data.Frames, rows []int, err error) {
+	var set RowSet
+	for _, p := range pages {
+		doc, err := Decode(p)
+		if err != nil {
+			return nil, rows, err
+		}
+		n, err := set.Add(doc, doc.Root, spec.RootSelector)
+		if err != nil {
+			return nil, rows, err
+		}
+		rows = append(rows, n)
+	}
+	out, err = ConvertRows(&set, spec)
+	return out, rows, err
+}
+
+// streamPages converts the pages as a query without jq does (pkg/plugin's run): on a Stream while it
+// takes them, then from the first page it refuses on the tree path, starting from Trees. streamed is
+// how many pages the Stream took (0 when the spec is outside the streaming case).
+func streamPages(pages [][]byte, spec Spec) (out data.Frames, rows []int, streamed int, err error) {
+	s, _ := NewStream(spec)
+	set := &RowSet{}
+	for _, p := range pages {
+		if s != nil {
+			if n, ok := s.Add(p); ok {
+				rows = append(rows, n)
+				streamed++
+				continue
+			}
+			if set, err = s.Trees(); err != nil {
+				return nil, rows, streamed, err
+			}
+			s = nil
+		}
+		doc, err := Decode(p)
+		if err != nil {
+			return nil, rows, streamed, err
+		}
+		n, err := set.Add(doc, doc.Root, spec.RootSelector)
+		if err != nil {
+			return nil, rows, streamed, err
+		}
+		rows = append(rows, n)
+	}
+	if s != nil {
+		out, err = s.Frames()
+	} else {
+		out, err = ConvertRows(set, spec)
+	}
+	return out, rows, streamed, err
+}
+
+// samePages reports how streamPages differs from treePages ("" when it does not, or when the spec is
+// outside the streaming case), and how many pages the Stream took. Specs outside it are not compared:
+// both sides would be the tree path, which is not deterministic for a wildcard over an object ($[*]
+// follows Go's map order).
+func samePages(pages [][]byte, spec Spec) (diff string, streamed int) {
+	if _, ok := NewStream(spec); !ok {
+		return "", 0
+	}
+	got, gotRows, streamed, gotErr := streamPages(pages, spec)
+	want, wantRows, wantErr := treePages(pages, spec)
+	if !slices.Equal(gotRows, wantRows) {
+		return fmt.Sprintf("rows per page %v, tree %v", gotRows, wantRows), streamed
+	}
+	return diffFrames(got, gotErr, want, wantErr), streamed
+}
+
+func strs(pages ...string) [][]byte {
+	out := make([][]byte, len(pages))
+	for i, p := range pages {
+		out[i] = []byte(p)
+	}
+	return out
+}
+
+// TestStreamMatchesTree compares a Stream over several pages with the tree path on chosen page lists
+// (with how many pages the Stream must take: all, or up to a page it refuses) and every spec.
+func TestStreamMatchesTree(t *testing.T) {
+	for _, c := range []struct {
+		pages    [][]byte
+		spec     Spec
+		streamed int
+	}{
+		// Columns first seen on a later page, types merged across pages, key order of first sight.
+		{strs(`[{"a":1,"b":"x"}]`, `[{"c":{"d":true},"a":2.5}]`, `[{"b":null,"e":[1]},{"a":"2024-01-01T00:00:00Z"}]`), Spec{Name: "A"}, 3},
+		{strs(`[{"b":3,"a":4}]`, `[{"a":1,"b":2}]`), Spec{Name: "A"}, 2},
+		{strs(`[{"t":"2024-01-01T00:00:00Z","v":1}]`, `[{"t":"2024-01-01T00:00:01Z","v":2}]`), Spec{Name: "A", Format: FormatTimeSeries}, 2},
+		{strs(`[{"t":"2024-01-01T00:00:00Z","v":1}]`, `[{"t":"later","v":2}]`), Spec{Name: "A"}, 2},
+		// Empty pages, null, a page of one object, scalars.
+		{strs(`[{"a":1}]`, `[]`, `null`, `{"a":2}`, `[3,null]`), Spec{Name: "A"}, 5},
+		{strs(`{"data":{"items":[{"id":1}]}}`, `{"data":{}}`, `{"data":{"items":[{"id":2},{"id":"x"}]}}`), Spec{Name: "A", RootSelector: "data.items"}, 3},
+		// Declared columns and variable selectors: a conversion error names the row over all pages.
+		{strs(`[{"a":1}]`, `[{"a":2},{"a":"x"}]`), Spec{Name: "A", Columns: []Column{{Selector: "a", Type: TypeInteger}}}, 2},
+		{strs(`[{"a":{"b":1}}]`, `[{"a":[{"b":2}]}]`), Spec{Name: "A", Columns: []Column{{Selector: "a.b"}, {Selector: "a.0.b", Type: TypeNumber}}}, 2},
+		{strs(`[{"k":"x","v":1}]`, `[{"k":"y"},{"v":3}]`), Spec{Name: "A", Format: FormatVariable, VariableText: "k", VariableValue: "v"}, 2},
+		{strs(`[{"a":1}]`, `[{"a":2}]`), Spec{Name: "A", Columns: []Column{{Selector: "a", Type: "float"}}}, 2},
+		// A middle page the Stream refuses: a duplicate key (inferred columns), invalid JSON (the
+		// tree's error), a root path through an array.
+		{strs(`[{"a":1}]`, `[{"a":1,"a":2}]`, `[{"b":3}]`), Spec{Name: "A"}, 1},
+		{strs(`[{"a":1}]`, `[{"a":2}]`, `[{"a":1}] x`, `[{"a":3}]`), Spec{Name: "A"}, 2},
+		{strs(`[{"a":1}]`, `[{"a":2}]`, `[{"a":1}] x`), Spec{Name: "A", Columns: []Column{{Selector: "a", Type: "float"}}}, 2},
+		{strs(`{"data":{"items":[{"id":1}]}}`, `{"data":[{"items":[{"id":2}]}]}`, `{"data":{"items":[{"id":3}]}}`), Spec{Name: "A", RootSelector: "data.items"}, 1},
+		{strs(`{"data":{"items":[{"id":1}]}}`, `{"data":[{"items":[{"id":2}]}]}`), Spec{Name: "A", RootSelector: "data.items", Columns: []Column{{Selector: "id"}}}, 1},
+		// Rows past a chunk of offsets, across pages.
+		{[][]byte{benchRows(0, 1000), benchRows(1000, 1030), benchRows(1030, 2100)}, Spec{Name: "A"}, 3},
+		{[][]byte{benchRows(0, 1500), benchRows(1500, 3000)}, benchDeclared, 2},
+		{[][]byte{benchRows(0, 1500), []byte(`[{"id":1,"id":2}]`), benchRows(1500, 3000)}, Spec{Name: "A"}, 1},
+	} {
+		if diff, streamed := samePages(c.pages, c.spec); diff != "" || streamed != c.streamed {
+			t.Errorf("pages %.300q, %+v: the Stream took %d pages, want %d; %s", c.pages, c.spec, streamed, c.streamed, diff)
+		}
+		specs := allSpecs
+		if len(bytes.Join(c.pages, nil)) > 4096 { // the large pages: a few specs, to keep the test short
+			specs = []Spec{{Name: "A", Format: FormatSingle}, benchDeclared, {Name: "A", Format: FormatVariable, VariableValue: "n.k"}}
+		}
+		for _, spec := range specs {
+			if diff, _ := samePages(c.pages, spec); diff != "" {
+				t.Errorf("pages %.300q, %+v: %s", c.pages, spec, diff)
+			}
+		}
+	}
+}
+
+// TestStreamMatchesTreeRandom runs lists of 2 to 4 pages, drawn from the tricky bodies and genRows
+// replies, through every spec of allSpecs and random specs of genSpec.
+func TestStreamMatchesTreeRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var small []string // the large tricky bodies are in TestStreamMatchesTree
+	for _, b := range trickyBodies {
+		if len(b) < 4096 {
+			small = append(small, b)
+		}
+	}
+	lists := 300
+	if testing.Short() {
+		lists = 50
+	}
+	var all, middle, cases int // cases where the Stream took every page; refused one after taking some
+	for range lists {
+		pages := randomPages(r, small, 2+r.IntN(3))
+		for i := range len(allSpecs) + 10 {
+			spec := genSpec(r)
+			if i < len(allSpecs) {
+				spec = allSpecs[i]
+			}
+			diff, streamed := samePages(pages, spec)
+			if diff != "" {
+				t.Fatalf("pages %q, %+v: %s", pages, spec, diff)
+			}
+			cases++
+			switch {
+			case streamed == len(pages):
+				all++
+			case streamed > 0:
+				middle++
+			}
+		}
+	}
+	t.Logf("%d cases: the Stream took every page in %d, refused a later page in %d", cases, all, middle)
+	if all < cases/10 || middle < cases/100 {
+		t.Errorf("too few cases on the Stream (%d) or falling back after a page (%d) out of %d", all, middle, cases)
+	}
+}
+
+// randomPages returns n pages, each a body of tricky or a genRows reply.
+func randomPages(r *rand.Rand, tricky []string, n int) [][]byte {
+	pages := make([][]byte, n)
+	for i := range pages {
+		if r.IntN(2) == 0 {
+			pages[i] = []byte(tricky[r.IntN(len(tricky))])
+		} else {
+			pages[i] = genRows(r)
+		}
+	}
+	return pages
+}
+
+// FuzzStreamEquivalence: a Stream over several pages, falling back to the tree path from the first
+// page it refuses, gives the frames and error of the tree path. The input is split into pages at NUL
+// bytes (which valid JSON never holds), some of them replaced by genRows replies.
+func FuzzStreamEquivalence(f *testing.F) {
+	for i, b := range trickyBodies {
+		if next := trickyBodies[(i*7+3)%len(trickyBodies)]; len(b)+len(next) < 4096 {
+			f.Add([]byte(b+"\x00"+next), uint8(i))
+		}
+	}
+	f.Fuzz(func(t *testing.T, in []byte, which uint8) {
+		h := fnv.New64a()
+		h.Write(in)
+		r := rand.New(rand.NewPCG(h.Sum64(), uint64(which)))
+		pieces := bytes.Split(in, []byte{0})
+		pages := make([][]byte, 1+r.IntN(4))
+		for i := range pages {
+			if i < len(pieces) && r.IntN(3) > 0 {
+				pages[i] = pieces[i]
+			} else {
+				pages[i] = genRows(r)
+			}
+		}
+		for _, spec := range []Spec{fastSpecs[int(which)%len(fastSpecs)], declaredSpecs[int(which)%len(declaredSpecs)],
+			{Name: "A"}, {Name: "A", RootSelector: "data.items"}, fuzzDeclared, genSpec(r)} {
+			if diff, _ := samePages(pages, spec); diff != "" {
+				t.Fatalf("pages %q, %+v: %s", pages, spec, diff)
+			}
+		}
+	})
+}
+
+// A refused page leaves the Stream unusable: later pages are refused and Frames fails, so that a
+// caller cannot mix up half a page with the tree path.
+func TestStreamRefusedPageIsFinal(t *testing.T) {
+	s, ok := NewStream(Spec{Name: "A"})
+	if !ok {
+		t.Fatal("NewStream refused the inferred spec")
+	}
+	if n, ok := s.Add([]byte(`[{"a":1},{"a":2}]`)); !ok || n != 2 {
+		t.Fatalf("Add: %d rows, ok %v", n, ok)
+	}
+	if _, ok := s.Add([]byte(`[{"a":3},{"a":1,"a":2}]`)); ok {
+		t.Fatal("a duplicate key was taken")
+	}
+	if _, ok := s.Add([]byte(`[{"a":4}]`)); ok {
+		t.Error("a page after a refused one was taken")
+	}
+	if _, err := s.Frames(); err == nil {
+		t.Error("Frames after a refused page")
+	}
+	set, err := s.Trees()
+	if err != nil || set.Len() != 2 {
+		t.Errorf("Trees: %d rows, %v; want the 2 rows of the page taken", set.Len(), err)
+	}
+	if _, ok := NewStream(Spec{Name: "A", RootSelector: "$.data[*]"}); ok {
+		t.Error("NewStream took a JSONPath root selector")
+	}
+}

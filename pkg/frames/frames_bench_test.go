@@ -4,123 +4,29 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime"
-	"runtime/metrics"
-	"strconv"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/internal/benchdata"
 )
 
 // Benchmarks for issue #7: JSON reply -> frames, beside plain encoding/json decoding of the same
 // bytes into []map[string]any, measured in the same run. Run them with scripts/bench.sh.
 
-// benchPayload returns a deterministic JSON array of rows objects, about 52 bytes a row, with an
+// The payload (benchdata.Payload) is a JSON array of rows objects, about 52 bytes a row, with an
 // integer, a float (null in every 17th row), a boolean, a string and a nested object whose "k" is a
 // number in most rows and a string in every 10th (so it becomes a mixed, string column):
 //
 //	{"id":7,"v":1.25,"ok":false,"s":"s7","n":{"k":49}}
-func benchPayload(rows int) []byte { return benchRows(0, rows) }
 
-// benchRows is the array of rows from to to of benchPayload: a page of it.
-func benchRows(from, to int) []byte {
-	b := make([]byte, 0, (to-from)*53+2)
-	b = append(b, '[')
-	for i := from; i < to; i++ {
-		if i > from {
-			b = append(b, ',')
-		}
-		b = append(b, `{"id":`...)
-		b = strconv.AppendInt(b, int64(i), 10)
-		b = append(b, `,"v":`...)
-		if i%17 == 0 {
-			b = append(b, "null"...)
-		} else {
-			b = strconv.AppendFloat(b, float64(i%400)/4, 'f', -1, 64)
-		}
-		b = append(b, `,"ok":`...)
-		b = strconv.AppendBool(b, i%3 == 0)
-		b = append(b, `,"s":"s`...)
-		b = strconv.AppendInt(b, int64(i%100), 10)
-		b = append(b, `","n":{"k":`...)
-		if i%10 == 0 {
-			b = append(b, `"x"`...)
-		} else {
-			b = strconv.AppendInt(b, int64(i%97), 10)
-		}
-		b = append(b, "}}"...)
-	}
-	return append(b, ']')
-}
+// benchPayload is benchdata.Payload (shared with pkg/plugin's benchmarks).
+func benchPayload(rows int) []byte { return benchdata.Payload(rows) }
 
-var (
-	payloadMu sync.Mutex
-	payloads  = map[int][]byte{}
-)
-
-func payload(rows int) []byte {
-	payloadMu.Lock()
-	defer payloadMu.Unlock()
-	if p, ok := payloads[rows]; ok {
-		return p
-	}
-	p := benchPayload(rows)
-	payloads[rows] = p
-	return p
-}
-
-// heapObjects is the heap memory held by objects, live or not yet swept: what the process holds.
-func heapObjects() uint64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(s)
-	return s[0].Value.Uint64()
-}
-
-// measurePeak runs f once and returns the peak heap growth while it ran and the heap it left live
-// (its result, kept by f's caller), both above the heap before the run (which already holds the
-// payload). The peak is sampled every 50 µs from runtime/metrics (no stop-the-world), so it is a
-// lower bound that can miss a spike shorter than that; garbage not yet collected counts, as it does
-// for the process.
-func measurePeak(f func() any) (peak, retained uint64) {
-	runtime.GC()
-	base := heapObjects()
-	var max atomic.Uint64
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			if h := heapObjects(); h > max.Load() {
-				max.Store(h)
-			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(50 * time.Microsecond):
-			}
-		}
-	}()
-	result := f()
-	if h := heapObjects(); h > max.Load() {
-		max.Store(h)
-	}
-	close(stop)
-	<-done
-	runtime.GC()
-	after := heapObjects()
-	runtime.KeepAlive(result)
-	sub := func(a, b uint64) uint64 {
-		if a < b {
-			return 0
-		}
-		return a - b
-	}
-	return sub(max.Load(), base), sub(after, base)
-}
+// benchRows is benchdata.Rows: the rows from to to of benchPayload, a page of it.
+func benchRows(from, to int) []byte { return benchdata.Rows(from, to) }
 
 // benchDeclared declares the columns the payload's inferred columns have, with their types.
 var benchDeclared = Spec{Name: "A", Columns: []Column{{Selector: "id", Type: TypeInteger}, {Selector: "v", Type: TypeNumber},
@@ -145,7 +51,7 @@ func BenchmarkJSONToFrames(b *testing.B) {
 		name string
 		rows int
 	}{{"1MB", 20_000}, {"50MB", 1_000_000}} {
-		body := payload(size.rows)
+		body := benchPayload(size.rows)
 		spec := Spec{Name: "A"}
 		b.Run("size="+size.name, func(b *testing.B) {
 			var baseline, baselineCPU float64
@@ -168,7 +74,7 @@ func BenchmarkJSONToFrames(b *testing.B) {
 				} else {
 					baselineCPU = cpu
 				}
-				peak, retained := measurePeak(func() any { out, _ := f(); return out })
+				peak, retained := benchdata.MeasurePeak(func() any { out, _ := f(); return out })
 				b.ReportMetric(float64(peak)/float64(len(body)), "peak-heap/payload")
 				b.ReportMetric(float64(retained)/float64(len(body)), "retained/payload")
 			}

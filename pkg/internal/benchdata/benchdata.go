@@ -24,7 +24,7 @@ func Payload(rows int) []byte {
 	if p, ok := payloads[rows]; ok {
 		return p
 	}
-	p := build(rows)
+	p := Rows(0, rows)
 	payloads[rows] = p
 	return p
 }
@@ -34,11 +34,12 @@ var (
 	payloads  = map[int][]byte{}
 )
 
-func build(rows int) []byte {
-	b := make([]byte, 0, rows*53+2)
+// Rows is the array of rows from to to of Payload: one page of it.
+func Rows(from, to int) []byte {
+	b := make([]byte, 0, (to-from)*53+2)
 	b = append(b, '[')
-	for i := range rows {
-		if i > 0 {
+	for i := from; i < to; i++ {
+		if i > from {
 			b = append(b, ',')
 		}
 		b = append(b, `{"id":`...)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/frames"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/internal/benchdata"
 )
 
@@ -154,7 +155,8 @@ func processCPU() time.Duration {
 func nsPerOp(b *testing.B) float64 { return float64(b.Elapsed().Nanoseconds()) / float64(b.N) }
 
 // BenchmarkQueryData: one query (token cached, 5-row reply) through Datasource.QueryData beside a
-// bare GET of the same URL with the same token header, at 1 and 64 concurrent callers. The bare GET
+// bare GET of the same URL with the same token header, at 1 and 64 concurrent callers, and beside
+// the floor: the bare GET plus frames.ConvertBytes of its body. The bare GET
 // uses its own http.Transport with the same idle-connection limits as the SDK client (100 per host).
 // Reports x-baseline (wall ns/op ÷ the baseline's) and x-baseline-cpu (process CPU per op ÷ the
 // baseline's). Target: x-baseline ≤1.2.
@@ -188,6 +190,30 @@ func BenchmarkQueryData(b *testing.B) {
 		return nil
 	}
 	plugin := func(ctx context.Context) error { return queryOnce(ctx, d, benchQuery()) }
+	// floor: the bare GET plus the frame conversion of its body, the least work any plugin that
+	// answers this query must do; its ratio shows how much of the target the conversion alone takes.
+	spec := frames.Spec{Name: "A"}
+	floor := func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("X-Token", benchToken)
+		resp, err := bare.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return err
+		}
+		out, ok, err := frames.ConvertBytes(body, spec)
+		if !ok || err != nil || out[0].Rows() != 5 {
+			return fmt.Errorf("floor: %v %v", ok, err)
+		}
+		return nil
+	}
 
 	for _, callers := range []int{1, 64} {
 		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
@@ -225,6 +251,7 @@ func BenchmarkQueryData(b *testing.B) {
 				})
 			}
 			run("baseline=bare-GET", bareGet, true)
+			run("floor=bare-GET+ConvertBytes", floor, false)
 			run("plugin=QueryData", plugin, false)
 		})
 	}

@@ -85,7 +85,7 @@ func (s *RowSet) Add(doc *Doc, root any, rootSelector string) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("rootSelector: %v", err)
 	}
-	rows := rowsOf(sel, root)
+	rows := rowsOf(sel, root, keysOf(doc))
 	s.docs = append(s.docs, doc)
 	for range rows {
 		s.owner = append(s.owner, len(s.docs)-1)
@@ -105,6 +105,15 @@ func (s *RowSet) keys(row int, m map[string]any) []string {
 	return nil
 }
 
+// keysOf is doc.Keys, the key order a selector takes an object's members in (nil without a Doc: the
+// sorted order). Objects not in doc, such as those jq builds, get nil from it, so sorted order too.
+func keysOf(doc *Doc) jsonsel.Keys {
+	if doc == nil {
+		return nil
+	}
+	return doc.Keys
+}
+
 // ConvertRows turns gathered rows into frames as spec says (spec.RootSelector is not used: the rows
 // are already selected). Columns are inferred from all rows of all replies.
 func ConvertRows(set *RowSet, spec Spec) (data.Frames, error) {
@@ -117,7 +126,7 @@ func ConvertRows(set *RowSet, spec Spec) (data.Frames, error) {
 		err  error
 	)
 	if len(spec.Columns) > 0 {
-		cols, err = declaredColumns(spec.Columns, rows)
+		cols, err = declaredColumns(spec.Columns, set)
 	} else {
 		cols = inferColumns(set, rows)
 	}
@@ -149,9 +158,10 @@ func shapeFrame(frame *data.Frame, spec Spec) (data.Frames, error) {
 	return data.Frames{frame}, nil
 }
 
-// rowsOf: a selector that lands on one array yields its elements; otherwise each selected node is a row.
-func rowsOf(sel *jsonsel.Selector, root any) []any {
-	nodes := sel.Select(root)
+// rowsOf: a selector that lands on one array yields its elements; otherwise each selected node is a
+// row, in document order (keys gives the key order of root's objects).
+func rowsOf(sel *jsonsel.Selector, root any, keys jsonsel.Keys) []any {
+	nodes := sel.SelectOrdered(root, keys)
 	if len(nodes) == 1 {
 		if arr, ok := nodes[0].([]any); ok {
 			return arr
@@ -260,7 +270,10 @@ func inferColumns(set *RowSet, rows []any) []*column {
 	return cols
 }
 
-func declaredColumns(decl []Column, rows []any) ([]*column, error) {
+// declaredColumns reads each declared column from every row of set: the first node its selector
+// selects, in the document order of the row's reply.
+func declaredColumns(decl []Column, set *RowSet) ([]*column, error) {
+	rows := set.rows
 	cols := make([]*column, 0, len(decl))
 	for i, d := range decl {
 		sel, err := jsonsel.Compile(d.Selector)
@@ -272,7 +285,7 @@ func declaredColumns(decl []Column, rows []any) ([]*column, error) {
 		}
 		c := &column{name: d.fieldName(), typ: d.Type, timeFormat: d.TimeFormat, values: make([]any, len(rows))}
 		for r, row := range rows {
-			if v, ok := sel.First(row); ok {
+			if v, ok := sel.FirstOrdered(row, keysOf(set.docs[set.owner[r]])); ok {
 				c.values[r] = v
 			}
 		}

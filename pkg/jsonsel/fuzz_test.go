@@ -1,9 +1,14 @@
 package jsonsel
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/theory/jsonpath"
+)
 
 // FuzzCompileSelect compiles arbitrary expressions and runs the ones that compile against a fixed
-// document. Compile errors are fine; panics are not.
+// document. Compile errors are fine; panics are not. A selection is the same on every run, and holds
+// the library's nodes (in an order of its own where members of an object are iterated).
 func FuzzCompileSelect(f *testing.F) {
 	for _, s := range []string{
 		"", "$", " ", "a", "a.b", "a..b", ".", "a.0.b", "items.1.tags.0", "data.expires-in",
@@ -20,7 +25,23 @@ func FuzzCompileSelect(f *testing.F) {
 		if err != nil {
 			return
 		}
-		_ = s.Select(d)
+		got := s.Select(d)
+		if again := s.Select(d); js(t, again) != js(t, got) {
+			t.Fatalf("%q: %s, then %s", expr, js(t, got), js(t, again))
+		}
+		if s.path != nil {
+			lib := func() (nodes []any) {
+				defer func() {
+					if recover() != nil {
+						nodes = nil
+					}
+				}()
+				return jsonpath.MustParse(s.expr).Select(d)
+			}()
+			if !sameNodes(t, got, lib) {
+				t.Fatalf("%q: %s, library %s", expr, js(t, got), js(t, lib))
+			}
+		}
 		_, _ = s.First(d)
 		_ = s.String()
 		_ = s.IsRoot()

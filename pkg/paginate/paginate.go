@@ -240,7 +240,7 @@ func scalarAt(page *Page, path, field string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		v, found = sel.First(doc.Root)
+		v, found = sel.FirstOrdered(doc.Root, doc.Keys)
 	}
 	if !found {
 		return "", nil

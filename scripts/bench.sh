@@ -28,7 +28,8 @@ echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT"
 
 echo
 echo "# medians over the runs (benchmark, unit, median)"
-awk '/^Benchmark/ { for (i = 3; i < NF; i += 2) print $1, $(i + 1), $i }' "$OUT" |
+# A log line of the SDK can land between a benchmark's name and its figures: only number-unit pairs count.
+awk '/^Benchmark/ { for (i = 3; i < NF; i++) if ($i ~ /^-?[0-9.]+(e[-+]?[0-9]+)?$/ && $(i + 1) ~ /\/|^x-|MB\/s/) { print $1, $(i + 1), $i; i++ } }' "$OUT" |
   sort -s -k1,1 -k2,2 -k3,3g |
   awk '{ k = $1 " " $2; n[k]++; v[k, n[k]] = $3; if (!(k in seen)) { seen[k] = 1; order[++m] = k } }
        END { for (i = 1; i <= m; i++) { k = order[i]; c = n[k]

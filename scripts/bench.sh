@@ -2,7 +2,7 @@
 # Runs the performance benchmarks of issue #7 and prints the median of every metric over the runs.
 # docs/benchmarks.md records the figures, the machine and how to read them.
 #
-#   scripts/bench.sh                          # the documented run: -count 5, pkg/token, pkg/frames, pkg/plugin
+#   scripts/bench.sh                          # the documented run: -count 5, pkg/token, pkg/frames, pkg/transport, pkg/plugin
 #   COUNT=1 BENCH=QueryData scripts/bench.sh ./pkg/plugin   # one benchmark, once
 #
 # Raw output goes to ${OUT:-bench.txt}. Nothing here is a test: `go test ./...` does not run benchmarks.
@@ -13,7 +13,7 @@ COUNT=${COUNT:-5}
 BENCH=${BENCH:-.}
 OUT=${OUT:-bench.txt}
 PKGS=("$@")
-if [[ ${#PKGS[@]} -eq 0 ]]; then PKGS=(./pkg/token ./pkg/frames ./pkg/plugin); fi
+if [[ ${#PKGS[@]} -eq 0 ]]; then PKGS=(./pkg/token ./pkg/frames ./pkg/transport ./pkg/plugin); fi
 
 {
   echo "# $(go version); $(nproc) cores; CPU:$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"

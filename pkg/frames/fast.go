@@ -18,11 +18,13 @@ import (
 // built straight from the bytes. Peak memory is the frames plus 4 bytes per cell.
 //
 // It handles a root selector that is empty, "$", a dotted path of keys or "$.name.name" (shorthand
-// names only), with inferred columns, or with declared columns or variable selectors whose
+// names only), or such a "$" path followed by one wildcard ("$[*]", "$.items[*]", "$.a.b.*"), with
+// inferred columns, or with declared columns or variable selectors whose
 // selectors are all of that same kind (relative to the row; dotted ones may index arrays, as in
 // jsonsel). ok is false, and nothing is returned, whenever the reply or the spec is outside that
 // case: invalid JSON, a duplicate key in a row object when the columns are inferred, a root path
-// step into an array, a column selector of any other JSONPath form (brackets, wildcards, filters,
+// step into an array, a duplicate key in the object a root wildcard takes the members of, a column
+// selector of any other JSONPath form (brackets, wildcards, filters,
 // descent), and anything else not handled here. The caller then runs Decode and Convert,
 // which give the errors. When ok is true the frames and the error are those Decode and Convert would
 // give (TestConvertBytesMatchesTree, FuzzConvertBytesEquivalence). body is not retained.
@@ -47,6 +49,7 @@ func ConvertBytes(body []byte, spec Spec) (out data.Frames, ok bool, err error) 
 type Stream struct {
 	spec     Spec
 	path     []string // the root selector's keys
+	wild     bool     // the root selector ends in a wildcard: the rows are the children of path's node
 	decl     []Column // the declared columns, or the variable selectors' text and value
 	variable bool
 	b        builder
@@ -57,11 +60,11 @@ type Stream struct {
 // NewStream returns a Stream for spec, and false when spec is outside the streaming case (see
 // ConvertBytes).
 func NewStream(spec Spec) (*Stream, bool) {
-	path, ok := fastPath(spec.RootSelector)
+	path, wild, ok := fastRoot(spec.RootSelector)
 	if !ok {
 		return nil, false
 	}
-	s := &Stream{spec: spec, path: path, decl: spec.Columns, top: &fnode{}, b: builder{index: map[string]*fcol{}}}
+	s := &Stream{spec: spec, path: path, wild: wild, decl: spec.Columns, top: &fnode{}, b: builder{index: map[string]*fcol{}}}
 	// As in ConvertRows, variable selectors replace the declared columns.
 	s.variable = spec.Format == FormatVariable && (spec.VariableText != "" || spec.VariableValue != "")
 	if s.variable {
@@ -84,7 +87,7 @@ func (s *Stream) Add(body []byte) (rows int, ok bool) {
 	}
 	first := s.b.rows
 	s.b.b, s.b.pos = body, 0
-	if !s.b.run(s.path, s.top) { // the rows scanned so far are half a page: give up the whole Stream
+	if !s.b.run(s.path, s.wild, s.top) { // the rows scanned so far are half a page: give up the whole Stream
 		s.failed = true
 		return 0, false
 	}
@@ -211,6 +214,26 @@ func fastPath(expr string) ([]string, bool) {
 		rest = rest[n:]
 	}
 	return segs, true
+}
+
+// fastRoot returns the keys of a root selector the Stream handles: one fastPath takes, or a "$" one
+// followed by one wildcard ("$[*]", "$.*", "$.a.b[*]", "$.a.b.*"; wild is then true). Anything else
+// (two wildcards, a descendant segment, blanks around the wildcard) gives false.
+func fastRoot(expr string) (path []string, wild, ok bool) {
+	expr = strings.TrimSpace(expr)
+	if strings.HasPrefix(expr, "$") {
+		for _, w := range []string{"[*]", ".*"} {
+			if keys, cut := strings.CutSuffix(expr, w); cut {
+				if strings.TrimSpace(keys) != keys { // "$ [*]": fastPath would trim the blank
+					return nil, false, false
+				}
+				expr, wild = keys, true
+				break
+			}
+		}
+	}
+	path, ok = fastPath(expr)
+	return path, wild, ok
 }
 
 // validator accepts exactly what Decode accepts (or less): same grammar, same depth limit.
@@ -724,11 +747,21 @@ func (b *builder) find(path []string, arrays bool) (found, ok bool) {
 }
 
 // run selects the rows of the body as rowsOf does and flattens them as inferColumns does (top is the
-// rows' node). It returns false to give up (a root path step into an array, a duplicate key in a row).
-func (b *builder) run(path []string, top *fnode) bool {
+// rows' node); wild selects the children of path's node instead of the node. It returns false to give
+// up (a root path step into an array, a duplicate key in a row or in the members wild selects).
+func (b *builder) run(path []string, wild bool, top *fnode) bool {
 	if found, ok := b.find(path, false); !ok || !found {
 		return ok // no rows when nothing is selected
 	}
+	if wild {
+		return b.children(top)
+	}
+	return b.rowsOf(top)
+}
+
+// rowsOf adds the rows of the one node selected, at pos, as rowsOf does: null gives none, an array
+// one per element, anything else one.
+func (b *builder) rowsOf(top *fnode) bool {
 	switch b.b[b.pos] {
 	case 'n':
 		return true
@@ -748,6 +781,53 @@ func (b *builder) run(path []string, top *fnode) bool {
 		}
 	default:
 		return b.row(top)
+	}
+}
+
+// children adds the rows of the nodes a wildcard selects from the value at pos, as rowsOf does: an
+// array's elements, or an object's member values in document order (a scalar or null has none). One
+// child is the one node selected (rowsOf: null gives no row, an array one per element); several are a
+// row each. An object with a duplicate key gives up: the tree takes its members at their first
+// position with their last value, which this scan does not reproduce.
+func (b *builder) children(top *fnode) bool {
+	kind := b.b[b.pos]
+	if (kind != '[' && kind != '{') || b.isEmpty() {
+		return true
+	}
+	start := b.pos + 1
+	b.pos = start
+	if kind == '{' {
+		b.memberKey()
+	} else {
+		b.ws()
+	}
+	first := b.pos
+	b.skipValue()
+	if !b.more() { // one child
+		b.pos = first
+		return b.rowsOf(top)
+	}
+	b.pos = start
+	var seen map[string]bool
+	if kind == '{' {
+		seen = map[string]bool{}
+	}
+	for {
+		if kind == '{' {
+			key := string(b.memberKey()) // copied: the row's scan reuses b.tmp
+			if seen[key] {
+				return false
+			}
+			seen[key] = true
+		} else {
+			b.ws()
+		}
+		if !b.row(top) {
+			return false
+		}
+		if !b.more() {
+			return true
+		}
 	}
 }
 

@@ -98,7 +98,11 @@ func checkConvertBytes(t testing.TB, body []byte, spec Spec) {
 
 var fastSpecs = func() []Spec {
 	var specs []Spec
-	for _, root := range []string{"", "$", " $ ", "data", "data.items", "$.data.items", "$.data", "items", "a.b", "value", "$.a_1.b", "data..items", "$['data']", "$.data[*]", "data.0"} {
+	for _, root := range []string{"", "$", " $ ", "data", "data.items", "$.data.items", "$.data", "items", "a.b", "value", "$.a_1.b", "data..items", "$['data']", "$.data[*]", "data.0",
+		// A key path and one wildcard (the Stream's), then the wildcards it leaves to the tree and
+		// dotted paths whose "[*]" or "*" is a literal key.
+		"$[*]", "$.*", " $[*] ", "$.items[*]", "$.items.*", "$.data.items[*]", "$.data.*", "$.a.b[*]", "$.value.*",
+		"$[*][*]", "$..*", "$.*.*", "$ [*]", "$.data [*]", "$.data[ * ]", "$.data[*].items", "items[*]", "data.*"} {
 		for _, format := range []string{"", FormatTable, FormatTimeSeries, FormatSingle, FormatVariable} {
 			specs = append(specs, Spec{Name: "A", RootSelector: root, Format: format})
 		}
@@ -122,6 +126,9 @@ var declaredSpecs = func() []Spec {
 		for _, c := range columnTypes {
 			c.Selector = sel
 			specs = append(specs, Spec{Name: "A", Columns: []Column{c}})
+			if sel == "a" || sel == " $ " { // and over a root wildcard, whose rows may be anything
+				specs = append(specs, Spec{Name: "A", RootSelector: "$[*]", Columns: []Column{c}})
+			}
 		}
 	}
 	// Every selector in one spec, as inferred, string and json columns (which do not fail).
@@ -137,7 +144,7 @@ var declaredSpecs = func() []Spec {
 		for i := range cols {
 			cols[i].Type = typ
 		}
-		for _, root := range []string{"", "data.items", "$.data"} {
+		for _, root := range []string{"", "data.items", "$.data", "$.data.items[*]", "$[*]", "$.*"} {
 			specs = append(specs, Spec{Name: "A", RootSelector: root, Columns: cols})
 		}
 	}
@@ -148,7 +155,8 @@ var declaredSpecs = func() []Spec {
 	for _, format := range []string{"", FormatTimeSeries, FormatSingle, FormatVariable} {
 		for _, cols := range [][]Column{bench, series, {{Selector: "a.b", Name: "x"}, {Selector: "t"}}} {
 			specs = append(specs, Spec{Name: "A", RootSelector: "data.items", Format: format, Columns: cols},
-				Spec{Name: "A", Format: format, Columns: cols})
+				Spec{Name: "A", Format: format, Columns: cols},
+				Spec{Name: "A", RootSelector: "$.data.items[*]", Format: format, Columns: cols})
 		}
 	}
 	bogus := Column{Selector: "a", Type: "float"}
@@ -170,6 +178,9 @@ var declaredSpecs = func() []Spec {
 		Spec{Name: "A", Format: FormatVariable, VariableText: "$.a", VariableValue: " $ "},
 		Spec{Name: "A", RootSelector: "data.items", Format: FormatVariable, VariableText: "b", VariableValue: "a.1.z"},
 		Spec{Name: "A", RootSelector: "$.data", Format: FormatVariable, VariableText: "items.0", VariableValue: "items"},
+		Spec{Name: "A", RootSelector: "$.data.*", Format: FormatVariable, VariableText: "0.id", VariableValue: "id"},
+		Spec{Name: "A", RootSelector: "$.items[*]", Format: FormatVariable, VariableText: "a", VariableValue: " $ "},
+		Spec{Name: "A", RootSelector: "$.data.items[*]", Columns: []Column{{Selector: "$..id"}}}, // left to the tree
 	)
 	return specs
 }()
@@ -195,7 +206,7 @@ func genSpec(r *rand.Rand) Spec {
 		}
 		return strings.Join(parts, ".")
 	}
-	spec := Spec{Name: "A", RootSelector: []string{"", "data.items"}[r.IntN(2)],
+	spec := Spec{Name: "A", RootSelector: []string{"", "data.items", "$.data.items[*]", "$[*]", "$.data.*"}[r.IntN(5)],
 		Format: []string{"", FormatTimeSeries, FormatSingle, FormatVariable}[r.IntN(4)]}
 	for range 1 + r.IntN(4) {
 		c := columnTypes[r.IntN(len(columnTypes))]
@@ -275,12 +286,28 @@ var trickyBodies = []string{
 	`{"data":{"items":[1,"x",true,null,[2]]}}`, `{"data":{"items":[{"t":"2024-01-01T00:00:01Z","a":{"b":2.5},"b":"h2"}]}}`,
 	`[{"t":"2024-01-01T00:00:01Z","a":{"b":1},"b":"h1"},{"t":"2024-01-01T00:00:00Z","a":{"b":2.5},"b":"h2"}]`,
 	`[{"true":1,"id":"7","n":{"k":"x"}}]`, `[{"a":{"a":{"a":"deep"}}}]`,
+	// For the root wildcards: what a key path selects (an array of one array, of one null, of one
+	// object; an object of one or several members; a scalar; nothing), duplicate keys on the path and
+	// among the members a wildcard takes, member order, a path through an array.
+	`[[1,2]]`, `[[]]`, `[[[1]]]`, `[[null]]`, `[[{"a":1},{"a":2}]]`, `[{"a":[1,2]}]`, `{"x":[1,2]}`, `{"x":null}`,
+	`{"x":{"a":1}}`, `{"b":{"a":1},"a":{"a":2,"b":3}}`, `{"b":1,"a":[2]}`, `{"b":1,"b":2}`, `{"a":1,"\u0061":[2]}`,
+	`{"items":[[1,2]]}`, `{"items":[null]}`, `{"items":[{"a":1}]}`, `{"items":[[{"a":1},{"a":2}]]}`, `{"items":[[]]}`,
+	`{"items":[[1],[2,3]]}`, `{"items":[null,null]}`, `{"items":[]}`, `{"items":{}}`, `{"items":"x"}`, `{"items":null}`,
+	`{"items":1}`, `{"other":[1]}`, `{"items":[1],"items":[[1,2]]}`, `{"items":[[1,2]],"items":{"a":[3]}}`,
+	`{"items":{"x":{"a":1},"y":{"a":2,"b":3}}}`, `{"items":{"y":[1,2],"x":{"a":1}}}`, `{"items":{"x":[1,2]}}`,
+	`{"items":{"x":null}}`, `{"items":{"x":[{"a":1}]}}`, `{"items":{"x":{"a":1},"x":{"a":2}}}`,
+	`{"items":{"x":1,"y":2,"x":3}}`, `{"items":{"\u0078":1,"x":2}}`, `{"items":{"y":null,"x":null}}`,
+	`{"items":{"b":{"a":{"b":1}},"a":{"a.b":2}}}`, `[{"items":[1]}]`, `{"a":{"b":[[1,2]]}}`, `{"a":{"b":{"c":[1],"d":[2]}}}`,
+	`{"a":[{"b":[1]}]}`, `{"a":{"b":{"x":{"t":"2024-01-01T00:00:00Z","a":1}}}}`, `{"value":[[1]]}`, `{"value":{"v":[2,3]}}`,
+	`{"data":{"items":[[{"id":1}]]}}`, `{"data":{"items":[[]]}}`, `{"data":{"items":[null]}}`, `{"data":{"items":[{"id":1,"id":2}]}}`,
+	`{"data":{"z":{"id":1,"a":{"b":2}},"y":{"id":2,"t":"2024-01-01T00:00:00Z"}}}`, `{"data":{"items":[{"id":1}]},"data":{"z":[{"id":2}]}}`,
+	`{"data":{"items":[{"id":1},{"id":2}],"next":"c2"}}`, `{"data":{"items":{"0":{"id":1}}}}`,
 }
 
 // TestConvertBytesMatchesTree compares ConvertBytes with Decode+Convert on the tricky inputs and every
 // spec of fastSpecs (the golden tests compare their inputs too, through convert and convertErr).
 func TestConvertBytesMatchesTree(t *testing.T) {
-	hits := 0
+	hits, wildHits, wildCases := 0, 0, 0 // wild: the specs whose root selector ends in a wildcard the Stream takes
 	for _, body := range trickyBodies {
 		for _, spec := range allSpecs {
 			diff, ok := sameResult([]byte(body), spec)
@@ -290,11 +317,18 @@ func TestConvertBytesMatchesTree(t *testing.T) {
 			if ok {
 				hits++
 			}
+			if _, wild, _ := fastRoot(spec.RootSelector); wild {
+				wildCases++
+				if ok {
+					wildHits++
+				}
+			}
 		}
 	}
-	t.Logf("fast path: %d of %d tricky cases; %d of %d checks so far in this run", hits, len(trickyBodies)*len(allSpecs), fastHits.Load(), fastCalls.Load())
-	if hits < len(trickyBodies)*len(allSpecs)/4 {
-		t.Errorf("the fast path took only %d of %d cases", hits, len(trickyBodies)*len(allSpecs))
+	t.Logf("fast path: %d of %d tricky cases (root wildcards: %d of %d); %d of %d checks so far in this run",
+		hits, len(trickyBodies)*len(allSpecs), wildHits, wildCases, fastHits.Load(), fastCalls.Load())
+	if hits < len(trickyBodies)*len(allSpecs)/4 || wildHits < wildCases/3 {
+		t.Errorf("the fast path took only %d of %d cases, %d of %d with a root wildcard", hits, len(trickyBodies)*len(allSpecs), wildHits, wildCases)
 	}
 	// The common cases must take the fast path.
 	for _, c := range []struct {
@@ -313,6 +347,15 @@ func TestConvertBytesMatchesTree(t *testing.T) {
 		{`[{"a":1,"a":2}]`, Spec{Name: "A", Columns: []Column{{Selector: "a"}}}},
 		{`[{"a":1}]`, Spec{Name: "A", Columns: []Column{{Selector: "a", Type: "float"}}}},
 		{`[{"a":1}]`, Spec{Name: "A", Format: FormatVariable, VariableText: "a", VariableValue: "$.a"}},
+		// A key path and a wildcard: an array (of one element too), an object's members.
+		{`[{"id":1}]`, Spec{Name: "A", RootSelector: "$[*]"}},
+		{`{"items":[{"id":1},{"id":2}]}`, Spec{Name: "A", RootSelector: "$.items[*]"}},
+		{`{"items":[{"id":1},{"id":2}]}`, Spec{Name: "A", RootSelector: "$.items.*", Format: FormatTimeSeries}},
+		{`{"data":{"items":[{"id":1}]}}`, Spec{Name: "A", RootSelector: "$.data.items[*]", Columns: []Column{{Selector: "id", Type: TypeInteger}}}},
+		{`{"data":{"items":[[1,2]]}}`, Spec{Name: "A", RootSelector: "$.data.items[*]"}},
+		{`{"a":{"b":[]}}`, Spec{Name: "A", RootSelector: "$.a.b[*]"}},
+		{`{"items":"x"}`, Spec{Name: "A", RootSelector: "$.items[*]"}},
+		{`{"x":{"id":1},"y":{"id":2}}`, Spec{Name: "A", RootSelector: "$.*", Format: FormatVariable, VariableValue: "id"}},
 	} {
 		if _, ok, _ := ConvertBytes([]byte(c.body), c.spec); !ok {
 			t.Errorf("ConvertBytes(%q, %+v) gave up", c.body, c.spec)
@@ -326,7 +369,14 @@ func TestConvertBytesMatchesTree(t *testing.T) {
 		{`[{"a":1,"a":2}]`, Spec{Name: "A"}},
 		{`[1] x`, Spec{Name: "A"}},
 		{`{"data":[{"id":1}]}`, Spec{Name: "A", RootSelector: "data.0"}},
-		{`[{"id":1}]`, Spec{Name: "A", RootSelector: "$[*]"}},
+		{`{"items":{"x":1,"x":2}}`, Spec{Name: "A", RootSelector: "$.items.*"}}, // a duplicate member
+		{`{"items":{"\u0078":1,"y":2,"x":3}}`, Spec{Name: "A", RootSelector: "$.items[*]", Columns: []Column{{Selector: "id"}}}},
+		{`[{"items":[1]}]`, Spec{Name: "A", RootSelector: "$.items[*]"}}, // a root path step into an array
+		{`[[{"id":1}]]`, Spec{Name: "A", RootSelector: "$[*][*]"}},
+		{`[{"id":1}]`, Spec{Name: "A", RootSelector: "$..*"}},
+		{`[{"id":1}]`, Spec{Name: "A", RootSelector: "$ [*]"}},
+		{`[{"id":1}]`, Spec{Name: "A", RootSelector: "$[ * ]"}},
+		{`[{"id":1}]`, Spec{Name: "A", RootSelector: "$[0]"}},
 		{`[{"id":1}]`, Spec{Name: "A", Columns: []Column{{Selector: "id"}, {Selector: "$..id"}}}},
 		{`[{"id":1}]`, Spec{Name: "A", Columns: []Column{{Selector: "$.id[0]"}}}},
 		{`[{"id":1}]`, Spec{Name: "A", Columns: []Column{{Selector: "$['id']"}}}},
@@ -354,6 +404,9 @@ func FuzzConvertBytesEquivalence(f *testing.F) {
 			f.Add([]byte(b), uint8(i)) // i: each seed picks other specs
 		}
 	}
+	if len(fastSpecs) > 256 || len(declaredSpecs) > 256 {
+		f.Fatal("the fuzzer's uint8 cannot pick every spec")
+	}
 	f.Fuzz(func(t *testing.T, body []byte, which uint8) {
 		// The input as it is, and a valid reply generated from it (random bytes are rarely JSON).
 		h := fnv.New64a()
@@ -362,7 +415,7 @@ func FuzzConvertBytesEquivalence(f *testing.F) {
 		gen, random := genRows(r), genSpec(r)
 		for _, in := range [][]byte{body, gen} {
 			for _, spec := range []Spec{fastSpecs[int(which)%len(fastSpecs)], declaredSpecs[int(which)%len(declaredSpecs)],
-				{Name: "A"}, {Name: "A", RootSelector: "data.items"}, fuzzDeclared, random} {
+				{Name: "A"}, {Name: "A", RootSelector: "data.items"}, {Name: "A", RootSelector: "$.data.items[*]"}, fuzzDeclared, random} {
 				if diff, _ := sameResult(in, spec); diff != "" {
 					t.Fatalf("ConvertBytes(%q, %+v) differs from Decode+Convert: %s", in, spec, diff)
 				}

@@ -44,7 +44,7 @@ func diffLookup(body []byte, path string) (diff string, ok bool) {
 var lookupPaths = []string{"", "$", " $ ", "a", "$.a", "a.b", "$.a.b", "b", "t", "value", "é", `x"y`, "a.0", "a.1",
 	"a.1.z", "a.01", "a.+1", "a.-0", "a.-1", "0", "1", "data", "data.items", "$.data.items", "data.items.0",
 	"data.items.0.id", "data.items.1.name", "next_cursor", "$.next_cursor", "paging.next", "links.next", "n.k",
-	"a..b", "a.", "$['a']", "$.a[0]", "$..a", "$[*]", "$.é"}
+	"a..b", "a.", "$['a']", "$.a[0]", "$..a", "$[*]", "$.é", "$.*", "$.data.items[*]", "$.a.*", "items[*]", "a.*"}
 
 func TestLookupMatchesJsonsel(t *testing.T) {
 	for _, body := range trickyBodies {
@@ -79,6 +79,8 @@ func TestLookupMatchesJsonsel(t *testing.T) {
 		{`{"next":"x"} x`, "next", nil, false, false},       // invalid JSON: Decode's error
 		{`{"next":"x","a":tru}`, "next", nil, false, false}, // even after the value
 		{`{"next":"x"}`, "$['next']", nil, false, false},    // not a key path
+		{`{"next":["x"]}`, "$.next[*]", nil, false, false},  // a root wildcard is the Stream's, not Lookup's
+		{`{"next":{"a":"x"}}`, "$.next.*", nil, false, false},
 	} {
 		v, found, ok := Lookup([]byte(c.body), c.path)
 		if !reflect.DeepEqual(v, c.value) || found != c.found || ok != c.ok {

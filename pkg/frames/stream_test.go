@@ -122,6 +122,16 @@ func TestStreamMatchesTree(t *testing.T) {
 		{[][]byte{benchRows(0, 1000), benchRows(1000, 1030), benchRows(1030, 2100)}, Spec{Name: "A"}, 3},
 		{[][]byte{benchRows(0, 1500), benchRows(1500, 3000)}, benchDeclared, 2},
 		{[][]byte{benchRows(0, 1500), []byte(`[{"id":1,"id":2}]`), benchRows(1500, 3000)}, Spec{Name: "A"}, 1},
+		// Root wildcards: pages whose key path selects an array, one array in an array, an object's
+		// members, null, nothing; a page with a duplicate member refused in the middle.
+		{strs(`{"items":[{"a":1},{"a":2}]}`, `{"items":[[{"a":3},{"b":4}]]}`, `{"items":[null]}`, `{"items":{"x":{"a":5},"y":{"c":6}}}`, `{}`, `{"items":"x"}`),
+			Spec{Name: "A", RootSelector: "$.items[*]"}, 6},
+		{strs(`{"items":{"x":{"a":1}}}`, `{"items":{"x":{"a":2},"y":{"a":3},"x":{"a":4}}}`, `{"items":{"z":{"a":5}}}`),
+			Spec{Name: "A", RootSelector: "$.items.*"}, 1},
+		{strs(`[{"t":"2024-01-01T00:00:00Z","v":1}]`, `[[{"t":"2024-01-01T00:00:01Z","v":2}]]`, `[{"t":"2024-01-01T00:00:02Z","v":3},{"v":4}]`),
+			Spec{Name: "A", RootSelector: "$[*]", Format: FormatTimeSeries}, 3},
+		{strs(`{"data":{"items":[{"id":1}]}}`, `{"data":{"items":[{"id":"x"},{"id":3}]}}`),
+			Spec{Name: "A", RootSelector: "$.data.items[*]", Columns: []Column{{Selector: "id", Type: TypeInteger}}}, 2},
 	} {
 		if diff, streamed := samePages(c.pages, c.spec); diff != "" || streamed != c.streamed {
 			t.Errorf("pages %.300q, %+v: the Stream took %d pages, want %d; %s", c.pages, c.spec, streamed, c.streamed, diff)
@@ -215,7 +225,7 @@ func FuzzStreamEquivalence(f *testing.F) {
 			}
 		}
 		for _, spec := range []Spec{fastSpecs[int(which)%len(fastSpecs)], declaredSpecs[int(which)%len(declaredSpecs)],
-			{Name: "A"}, {Name: "A", RootSelector: "data.items"}, fuzzDeclared, genSpec(r)} {
+			{Name: "A"}, {Name: "A", RootSelector: "data.items"}, {Name: "A", RootSelector: "$.data.items[*]"}, fuzzDeclared, genSpec(r)} {
 			if diff, _ := samePages(pages, spec); diff != "" {
 				t.Fatalf("pages %q, %+v: %s", pages, spec, diff)
 			}
@@ -246,7 +256,55 @@ func TestStreamRefusedPageIsFinal(t *testing.T) {
 	if err != nil || set.Len() != 2 {
 		t.Errorf("Trees: %d rows, %v; want the 2 rows of the page taken", set.Len(), err)
 	}
-	if _, ok := NewStream(Spec{Name: "A", RootSelector: "$.data[*]"}); ok {
+	if _, ok := NewStream(Spec{Name: "A", RootSelector: "$.data[0]"}); ok {
 		t.Error("NewStream took a JSONPath root selector")
+	}
+}
+
+// A root wildcard selects the children of its key path's node, and rowsOf makes rows of them: the
+// rows are those of the key path alone only for an array of several elements. The Stream gives the
+// tree's rows in every case it takes, and refuses an object whose members repeat a key.
+func TestStreamWildcardRows(t *testing.T) {
+	for _, c := range []struct {
+		body      string
+		root      string
+		rows      int // -1: refused
+		keyPathOf int // the rows of the key path alone ("$.items"), for contrast
+	}{
+		{`{"items":[{"id":1},{"id":2}]}`, "$.items[*]", 2, 2},
+		{`{"items":[{"id":1}]}`, "$.items[*]", 1, 1},
+		{`{"items":[[1,2,3]]}`, "$.items[*]", 3, 1}, // one node, an array: its elements
+		{`{"items":[[]]}`, "$.items[*]", 0, 1},
+		{`{"items":[null]}`, "$.items[*]", 0, 1}, // one node, null: no row
+		{`{"items":[null,null]}`, "$.items[*]", 2, 2},
+		{`{"items":[]}`, "$.items[*]", 0, 0},
+		{`{"items":{"x":{"id":1},"y":{"id":2}}}`, "$.items.*", 2, 1}, // an object's members
+		{`{"items":{"x":[1,2]}}`, "$.items.*", 2, 1},
+		{`{"items":{}}`, "$.items.*", 0, 1},
+		{`{"items":"x"}`, "$.items[*]", 0, 1}, // a scalar has no children
+		{`{"items":null}`, "$.items[*]", 0, 0},
+		{`{"other":1}`, "$.items[*]", 0, 0},
+		{`{"items":{"x":1,"y":2,"x":3}}`, "$.items.*", -1, 1},
+		{`{"items":{"x":1,"x":2}}`, "$.items[*]", -1, 1},
+	} {
+		var set RowSet
+		doc, err := Decode([]byte(c.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := set.Add(doc, doc.Root, c.root)
+		keyPath, _ := set.Add(doc, doc.Root, "$.items")
+		s, ok := NewStream(Spec{Name: "A", RootSelector: c.root})
+		if !ok {
+			t.Fatalf("NewStream refused %q", c.root)
+		}
+		n, ok := s.Add([]byte(c.body))
+		if !ok {
+			n = -1
+		}
+		if n != c.rows || (ok && n != want) || keyPath != c.keyPathOf {
+			t.Errorf("%s, %q: the Stream gave %d rows (-1: refused), want %d; the tree %d, and %d for $.items (want %d)",
+				c.body, c.root, n, c.rows, want, keyPath, c.keyPathOf)
+		}
 	}
 }

@@ -134,9 +134,11 @@ func TestStreamPaginatedQueriesMatchTreePath(t *testing.T) {
 		{`{"path":"/pages?variant=dup","rootSelector":"data","pagination":{"mode":"nextLink","nextLinkPath":"links.next"}}`, 5, true},
 		// Page 3 is not JSON: the tree path's error, naming the page.
 		{`{"path":"/pages?variant=bad","rootSelector":"data","pagination":{"mode":"cursor","cursorPath":"paging.next"}}`, 3, true},
-		// jq needs the trees; so does a root selector that is not a key path.
+		// A key path and one wildcard streams too.
+		{`{"path":"/pages","rootSelector":"$.data[*]","pagination":{"mode":"cursor","cursorPath":"paging.next"}}`, 5, false},
+		// jq needs the trees; so does a root selector that is not a key path (and one wildcard).
 		{`{"path":"/pages","jq":".data","pagination":{"mode":"cursor","cursorPath":"paging.next"}}`, 5, true},
-		{`{"path":"/pages","rootSelector":"$.data[*]","pagination":{"mode":"cursor","cursorPath":"paging.next"}}`, 5, true},
+		{`{"path":"/pages","rootSelector":"$.data[?@.id]","pagination":{"mode":"cursor","cursorPath":"paging.next"}}`, 5, true},
 	} {
 		a.requests.Store(0)
 		before := frames.Decodes()

@@ -393,6 +393,24 @@ func appendUnquoted(out, s []byte) []byte {
 	return out
 }
 
+// next reads what follows an array element or an object member: more at a comma, !more at close;
+// anything else is a syntax error "after" what was read.
+func (d *decoder) next(close byte, after string) (more bool, err error) {
+	d.skipSpace()
+	if d.pos >= len(d.buf) {
+		return false, errEOF
+	}
+	switch d.buf[d.pos] {
+	case ',':
+		d.pos++
+		return true, nil
+	case close:
+		d.pos++
+		return false, nil
+	}
+	return false, d.syntax(after)
+}
+
 func (d *decoder) array(depth int) (any, error) {
 	d.pos++ // '['
 	d.skipSpace()
@@ -407,20 +425,13 @@ func (d *decoder) array(depth int) (any, error) {
 			return nil, err
 		}
 		d.vals = append(d.vals, v)
-		d.skipSpace()
-		if d.pos >= len(d.buf) {
-			return nil, errEOF
+		more, err := d.next(']', "after array element")
+		if err != nil {
+			return nil, err
 		}
-		switch d.buf[d.pos] {
-		case ',':
-			d.pos++
-			continue
-		case ']':
-			d.pos++
-		default:
-			return nil, d.syntax("after array element")
+		if !more {
+			break
 		}
-		break
 	}
 	arr := make([]any, len(d.vals)-base)
 	copy(arr, d.vals[base:])
@@ -464,20 +475,13 @@ func (d *decoder) object(depth int) (any, error) {
 			return nil, err
 		}
 		d.mems = append(d.mems, member{k, v})
-		d.skipSpace()
-		if d.pos >= len(d.buf) {
-			return nil, errEOF
+		more, err := d.next('}', "after object key:value pair")
+		if err != nil {
+			return nil, err
 		}
-		switch d.buf[d.pos] {
-		case ',':
-			d.pos++
-			continue
-		case '}':
-			d.pos++
-		default:
-			return nil, d.syntax("after object key:value pair")
+		if !more {
+			break
 		}
-		break
 	}
 	mems := d.mems[base:]
 	m := make(map[string]any, len(mems))

@@ -253,6 +253,24 @@ func (v *validator) ws() {
 	}
 }
 
+// next reads what follows an element or a member: more at a comma (another follows), !more and ok
+// at close (the end of the array or object), !ok at anything else.
+func (v *validator) next(close byte) (more, ok bool) {
+	v.ws()
+	if v.pos >= len(v.b) {
+		return false, false
+	}
+	switch v.b[v.pos] {
+	case ',':
+		v.pos++
+		return true, true
+	case close:
+		v.pos++
+		return false, true
+	}
+	return false, false
+}
+
 func (v *validator) value(depth int) bool {
 	if depth > maxDepth {
 		return false
@@ -282,19 +300,9 @@ func (v *validator) value(depth int) bool {
 			if !v.value(depth + 1) {
 				return false
 			}
-			v.ws()
-			if v.pos >= len(v.b) {
-				return false
+			if more, ok := v.next('}'); !more {
+				return ok
 			}
-			switch v.b[v.pos] {
-			case ',':
-				v.pos++
-				continue
-			case '}':
-				v.pos++
-				return true
-			}
-			return false
 		}
 	case '[':
 		v.pos++
@@ -307,19 +315,9 @@ func (v *validator) value(depth int) bool {
 			if !v.value(depth + 1) {
 				return false
 			}
-			v.ws()
-			if v.pos >= len(v.b) {
-				return false
+			if more, ok := v.next(']'); !more {
+				return ok
 			}
-			switch v.b[v.pos] {
-			case ',':
-				v.pos++
-				continue
-			case ']':
-				v.pos++
-				return true
-			}
-			return false
 		}
 	case '"':
 		return v.str()

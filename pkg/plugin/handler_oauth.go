@@ -67,7 +67,13 @@ func mayConnect(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-func (d *Datasource) authCodeReady(w http.ResponseWriter) bool {
+// oauthGET admits a GET to one of the oauth/ routes of a datasource set up for the authorization
+// code grant, and otherwise answers why not.
+func (d *Datasource) oauthGET(w http.ResponseWriter, r *http.Request, route string) bool {
+	if r.Method != http.MethodGet {
+		writeError(w, http.StatusMethodNotAllowed, route+" accepts GET only")
+		return false
+	}
 	if d.configErr != nil {
 		writeError(w, http.StatusBadRequest, "Settings: "+d.configErr.Error())
 		return false
@@ -81,11 +87,7 @@ func (d *Datasource) authCodeReady(w http.ResponseWriter) bool {
 
 // handleAuthorize answers {"url": ...}: the provider's authorization URL for the Connect button.
 func (d *Datasource) handleAuthorize(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet {
-		writeError(w, http.StatusMethodNotAllowed, "oauth/authorize accepts GET only")
-		return
-	}
-	if !d.authCodeReady(w) || !mayConnect(w, r) {
+	if !d.oauthGET(w, r, "oauth/authorize") || !mayConnect(w, r) {
 		return
 	}
 	redirectURI, err := d.redirectURI(r)
@@ -115,11 +117,7 @@ func (d *Datasource) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 // handleCallback is where the provider sends the user back. It never shows a token: the result
 // page (or the redirect to the settings page) says only connected or why not.
 func (d *Datasource) handleCallback(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet {
-		writeError(w, http.StatusMethodNotAllowed, "oauth/callback accepts GET only")
-		return
-	}
-	if !d.authCodeReady(w) || !mayConnect(w, r) {
+	if !d.oauthGET(w, r, "oauth/callback") || !mayConnect(w, r) {
 		return
 	}
 	q := r.URL.Query()
@@ -192,11 +190,7 @@ func (d *Datasource) finishCallback(w http.ResponseWriter, r *http.Request, ok b
 // handleOAuthStatus tells the ConfigEditor whether the datasource is connected, and hands it the
 // sealed refresh token to store in secureJsonData on the next Save.
 func (d *Datasource) handleOAuthStatus(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet {
-		writeError(w, http.StatusMethodNotAllowed, "oauth/status accepts GET only")
-		return
-	}
-	if !d.authCodeReady(w) {
+	if !d.oauthGET(w, r, "oauth/status") {
 		return
 	}
 	s := d.tokens.Status()

@@ -150,8 +150,17 @@ func (s *Stream) Frames() (data.Frames, error) {
 // is not a key path (see ConvertBytes), the body is not valid JSON, or the value is an object or an
 // array (TestLookupMatchesJsonsel, FuzzLookup).
 func Lookup(body []byte, path string) (value any, found, ok bool) {
+	if !valid(body) {
+		return nil, false, false
+	}
+	return LookupValid(body, path)
+}
+
+// LookupValid is Lookup for a body the caller knows is valid JSON, because a Stream took it
+// (Stream.Add checks the whole body): it skips the check, a second scan of the whole page.
+func LookupValid(body []byte, path string) (value any, found, ok bool) {
 	keys, ok := fastPath(path)
-	if !ok || !valid(body) {
+	if !ok {
 		return nil, false, false
 	}
 	b := builder{b: body}

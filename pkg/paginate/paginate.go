@@ -38,7 +38,12 @@ type Page struct {
 	doc     *frames.Doc
 	err     error
 	decoded bool
+	valid   bool // MarkValid
 }
+
+// MarkValid records that the body is valid JSON (a frames.Stream took it), so that a cursor or next
+// link read from the bytes does not check the whole body again.
+func (p *Page) MarkValid() { p.valid = true }
 
 // Doc decodes the reply (once).
 func (p *Page) Doc() (*frames.Doc, error) {
@@ -232,7 +237,11 @@ func scalarAt(page *Page, path, field string) (string, error) {
 		v         any
 		found, ok bool
 	)
-	if !page.decoded {
+	switch {
+	case page.decoded:
+	case page.valid:
+		v, found, ok = frames.LookupValid(page.Resp.Body, path)
+	default:
 		v, found, ok = frames.Lookup(page.Resp.Body, path)
 	}
 	if !ok {

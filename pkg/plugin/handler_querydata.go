@@ -87,6 +87,7 @@ func (d *Datasource) run(ctx context.Context, m *query.Model, q backend.DataQuer
 		func(page *paginate.Page) (int, error) {
 			if stream != nil {
 				if n, ok := stream.Add(page.Resp.Body); ok {
+					page.MarkValid()
 					return n, nil
 				}
 				set, err := stream.Trees()

@@ -4,9 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
@@ -54,38 +52,29 @@ func BenchmarkJSONToFrames(b *testing.B) {
 		body := benchPayload(size.rows)
 		spec := Spec{Name: "A"}
 		b.Run("size="+size.name, func(b *testing.B) {
-			var baseline, baselineCPU float64
+			var ratio benchdata.Ratio
 			// timed runs f in the timed loop, then reports the metrics, the memory ones from one
 			// more, untimed run whose result is kept while the heap is measured.
-			timed := func(b *testing.B, f func() (any, error)) {
+			timed := func(b *testing.B, baseline bool, f func() (any, error)) {
 				b.SetBytes(int64(len(body)))
 				b.ReportAllocs()
-				cpu0 := processCPU()
-				for b.Loop() {
-					if _, err := f(); err != nil {
-						b.Fatal(err)
+				ratio.Measure(b, baseline, func() {
+					for b.Loop() {
+						if _, err := f(); err != nil {
+							b.Fatal(err)
+						}
 					}
-				}
-				cpu := float64(processCPU()-cpu0) / float64(b.N)
-				b.ReportMetric(cpu, "cpu-ns/op")
-				if baseline > 0 {
-					b.ReportMetric(nsPerOp(b)/baseline, "x-baseline")
-					b.ReportMetric(cpu/baselineCPU, "x-baseline-cpu")
-				} else {
-					baselineCPU = cpu
-				}
+				})
 				peak, retained := benchdata.MeasurePeak(func() any { out, _ := f(); return out })
 				b.ReportMetric(float64(peak)/float64(len(body)), "peak-heap/payload")
 				b.ReportMetric(float64(retained)/float64(len(body)), "retained/payload")
 			}
 			b.Run("baseline=encoding-json", func(b *testing.B) {
-				baseline = 0
-				timed(b, func() (any, error) {
+				timed(b, true, func() (any, error) {
 					var rows []map[string]any
 					err := json.Unmarshal(body, &rows)
 					return rows, err
 				})
-				baseline = nsPerOp(b)
 			})
 			// The tree path and the streaming path, with inferred and with declared columns.
 			for _, c := range []struct {
@@ -93,7 +82,7 @@ func BenchmarkJSONToFrames(b *testing.B) {
 				spec   Spec
 			}{{"", spec}, {"-declared", benchDeclared}} {
 				b.Run("decode+convert"+c.suffix, func(b *testing.B) {
-					timed(b, func() (any, error) {
+					timed(b, false, func() (any, error) {
 						doc, err := Decode(body)
 						if err != nil {
 							return nil, err
@@ -102,7 +91,7 @@ func BenchmarkJSONToFrames(b *testing.B) {
 					})
 				})
 				b.Run("convertbytes"+c.suffix, func(b *testing.B) {
-					timed(b, func() (any, error) {
+					timed(b, false, func() (any, error) {
 						out, ok, err := ConvertBytes(body, c.spec)
 						if !ok {
 							return nil, errors.New("ConvertBytes gave up on the benchmark payload")
@@ -117,7 +106,7 @@ func BenchmarkJSONToFrames(b *testing.B) {
 				pages = append(pages, benchRows(k*size.rows/10, (k+1)*size.rows/10))
 			}
 			b.Run("paginated=10/decode+rowset+convertrows", func(b *testing.B) {
-				timed(b, func() (any, error) {
+				timed(b, false, func() (any, error) {
 					var set RowSet
 					for _, p := range pages {
 						doc, err := Decode(p)
@@ -132,7 +121,7 @@ func BenchmarkJSONToFrames(b *testing.B) {
 				})
 			})
 			b.Run("paginated=10/stream", func(b *testing.B) {
-				timed(b, func() (any, error) {
+				timed(b, false, func() (any, error) {
 					s, _ := NewStream(spec)
 					for _, p := range pages {
 						if _, ok := s.Add(p); !ok {
@@ -143,27 +132,17 @@ func BenchmarkJSONToFrames(b *testing.B) {
 				})
 			})
 			b.Run("decode", func(b *testing.B) {
-				timed(b, func() (any, error) { return Decode(body) })
+				timed(b, false, func() (any, error) { return Decode(body) })
 			})
 			b.Run("convert", func(b *testing.B) {
 				doc, err := Decode(body)
 				if err != nil {
 					b.Fatal(err)
 				}
-				timed(b, func() (any, error) { return Convert(doc, spec) })
+				timed(b, false, func() (any, error) { return Convert(doc, spec) })
 			})
 		})
 	}
-}
-
-func nsPerOp(b *testing.B) float64 { return float64(b.Elapsed().Nanoseconds()) / float64(b.N) }
-
-// processCPU is the CPU time of the whole process (user + system), GC included. Per op it is less
-// sensitive than wall time to other processes competing for the cores.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // TestBenchPayloadShape checks the benchmark's payload and that it converts to the expected columns,

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -143,17 +142,6 @@ func queryOnce(ctx context.Context, d *Datasource, req *backend.QueryDataRequest
 	return nil
 }
 
-// processCPU is the CPU time of the whole process (user + system): less sensitive than wall time to
-// other processes competing for the cores, and it counts the test server's work too (the same for
-// the plugin and the baseline).
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func nsPerOp(b *testing.B) float64 { return float64(b.Elapsed().Nanoseconds()) / float64(b.N) }
-
 // BenchmarkQueryData: one query (token cached, 5-row reply) through Datasource.QueryData beside a
 // bare GET of the same URL with the same token header, at 1 and 64 concurrent callers, and beside
 // the floor: the bare GET plus frames.ConvertBytes of its body. The bare GET
@@ -211,19 +199,21 @@ func BenchmarkQueryData(b *testing.B) {
 
 	for _, callers := range []int{1, 64} {
 		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
-			var baseWall, baseCPU float64
+			// CPU per op counts the test server's work too, the same for every case.
+			var ratio benchdata.Ratio
 			run := func(name string, op func(context.Context) error, baseline bool) {
 				b.Run(name, func(b *testing.B) {
 					b.ReportAllocs()
 					ctx := context.Background()
-					cpu0 := processCPU()
-					if callers == 1 {
-						for b.Loop() {
-							if err := op(ctx); err != nil {
-								b.Fatal(err)
+					ratio.Measure(b, baseline, func() {
+						if callers == 1 {
+							for b.Loop() {
+								if err := op(ctx); err != nil {
+									b.Fatal(err)
+								}
 							}
+							return
 						}
-					} else {
 						b.SetParallelism((callers + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
 						b.RunParallel(func(pb *testing.PB) {
 							for pb.Next() {
@@ -233,15 +223,7 @@ func BenchmarkQueryData(b *testing.B) {
 								}
 							}
 						})
-					}
-					cpu := float64(processCPU()-cpu0) / float64(b.N)
-					b.ReportMetric(cpu, "cpu-ns/op")
-					if baseline {
-						baseWall, baseCPU = nsPerOp(b), cpu
-					} else if baseWall > 0 {
-						b.ReportMetric(nsPerOp(b)/baseWall, "x-baseline")
-						b.ReportMetric(cpu/baseCPU, "x-baseline-cpu")
-					}
+					})
 				})
 			}
 			run("baseline=bare-GET", bareGet, true)
@@ -337,7 +319,7 @@ func BenchmarkQueryDataLarge(b *testing.B) {
 			return r.Frames
 		}
 		b.Run(fmt.Sprintf("size=%dMB", (len(body)+1<<19)>>20), func(b *testing.B) {
-			var baseWall, baseCPU float64
+			var ratio benchdata.Ratio
 			for i, tc := range []struct {
 				name string
 				op   func() any
@@ -345,18 +327,11 @@ func BenchmarkQueryDataLarge(b *testing.B) {
 				b.Run(tc.name, func(b *testing.B) {
 					b.SetBytes(int64(len(body)))
 					b.ReportAllocs()
-					cpu0 := processCPU()
-					for b.Loop() {
-						tc.op()
-					}
-					cpu := float64(processCPU()-cpu0) / float64(b.N)
-					b.ReportMetric(cpu, "cpu-ns/op")
-					if i == 0 { // b.Run calls this more than once (b.N calibration): the last run counts
-						baseWall, baseCPU = nsPerOp(b), cpu
-					} else {
-						b.ReportMetric(nsPerOp(b)/baseWall, "x-baseline")
-						b.ReportMetric(cpu/baseCPU, "x-baseline-cpu")
-					}
+					ratio.Measure(b, i == 0, func() {
+						for b.Loop() {
+							tc.op()
+						}
+					})
 					peak, retained := benchdata.MeasurePeak(tc.op)
 					b.ReportMetric(float64(peak)/float64(len(body)), "peak-heap/payload")
 					b.ReportMetric(float64(retained)/float64(len(body)), "retained/payload")

@@ -6,11 +6,12 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/internal/benchdata"
 )
 
 // Benchmarks for issue #7. Each sub-benchmark that is not a baseline reports its time as a ratio to
@@ -69,20 +70,6 @@ type tokenGetter interface {
 	Token(context.Context) (*oauth2.Token, error)
 }
 
-// ratioRecorder remembers the last ns/op of a baseline so the next sub-benchmark can report its ratio.
-type ratioRecorder struct{ baseline, cpu float64 }
-
-// processCPU is the CPU time of the whole process (user + system). Per op it is less sensitive than
-// wall time to other processes competing for the cores; with 64 goroutines on 2 cores it is the
-// CPU cost of one call, about twice the wall ns/op.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func nsPerOp(b *testing.B) float64 { return float64(b.Elapsed().Nanoseconds()) / float64(b.N) }
-
 // parallelism returns the SetParallelism argument that gives at least n goroutines.
 func parallelism(n int) int { return (n + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0) }
 
@@ -102,19 +89,20 @@ func BenchmarkTokenCacheHot(b *testing.B) {
 
 	for _, goroutines := range []int{1, 64} {
 		b.Run(fmt.Sprintf("goroutines=%d", goroutines), func(b *testing.B) {
-			var rec ratioRecorder
+			var ratio benchdata.Ratio
 			run := func(name string, g tokenGetter, baseline bool) {
 				b.Run(name, func(b *testing.B) {
 					b.ReportAllocs()
 					ctx := context.Background()
-					cpu0 := processCPU()
-					if goroutines == 1 {
-						for b.Loop() {
-							if _, err := g.Token(ctx); err != nil {
-								b.Fatal(err)
+					ratio.Measure(b, baseline, func() {
+						if goroutines == 1 {
+							for b.Loop() {
+								if _, err := g.Token(ctx); err != nil {
+									b.Fatal(err)
+								}
 							}
+							return
 						}
-					} else {
 						b.SetParallelism(parallelism(goroutines))
 						b.RunParallel(func(pb *testing.PB) {
 							for pb.Next() {
@@ -124,15 +112,7 @@ func BenchmarkTokenCacheHot(b *testing.B) {
 								}
 							}
 						})
-					}
-					cpu := float64(processCPU()-cpu0) / float64(b.N)
-					b.ReportMetric(cpu, "cpu-ns/op")
-					if baseline {
-						rec.baseline, rec.cpu = nsPerOp(b), cpu
-					} else if rec.baseline > 0 {
-						b.ReportMetric(nsPerOp(b)/rec.baseline, "x-baseline")
-						b.ReportMetric(cpu/rec.cpu, "x-baseline-cpu")
-					}
+					})
 				})
 			}
 			run("baseline=oauth2.ReuseTokenSource", reuse, true)

@@ -9,6 +9,8 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
+
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/internal/benchdata"
 )
 
 // memoryTransport answers every request at once, so that only the middlewares cost anything.
@@ -20,11 +22,11 @@ func (memoryTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // BenchmarkMiddlewares: one request through the SDK's default middlewares and through ours
 // (Middlewares), over an in-memory transport, beside no middleware at all. Reports x-baseline
-// against the SDK's chain.
+// against the SDK's chain (and x-baseline-cpu).
 func BenchmarkMiddlewares(b *testing.B) {
 	opts := httpclient.Options{Labels: map[string]string{"datasource_type": "bench-type", "datasource_uid": "u", "datasource_name": "n"}}
 	ctx := backend.WithEndpoint(context.Background(), backend.EndpointQueryData)
-	var base float64
+	var ratio benchdata.Ratio
 	for _, tc := range []struct {
 		name string
 		mws  []httpclient.Middleware
@@ -36,21 +38,17 @@ func BenchmarkMiddlewares(b *testing.B) {
 		c := &http.Client{Transport: rt}
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()
-			for b.Loop() {
-				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://api.test/x", nil)
-				resp, err := c.Do(req)
-				if err != nil {
-					b.Fatal(err)
+			ratio.Measure(b, tc.name == "baseline=sdk", func() {
+				for b.Loop() {
+					req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://api.test/x", nil)
+					resp, err := c.Do(req)
+					if err != nil {
+						b.Fatal(err)
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					_ = resp.Body.Close()
 				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				_ = resp.Body.Close()
-			}
-			ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
-			if tc.name == "baseline=sdk" {
-				base = ns
-			} else if base > 0 {
-				b.ReportMetric(ns/base, "x-baseline")
-			}
+			})
 		})
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
+	"testing"
 	"time"
 )
 
@@ -112,4 +114,35 @@ func MeasurePeak(f func() any) (peak, retained uint64) {
 		return a - b
 	}
 	return sub(max.Load(), base), sub(after, base)
+}
+
+// CPU is the CPU time of the whole process (user + system), GC included. Per op it is less sensitive
+// than wall time to other processes competing for the cores; with more goroutines than cores it is
+// the CPU cost of one op, more than the wall ns/op.
+func CPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// Ratio reports sub-benchmarks against the baseline measured just before them in the same run.
+type Ratio struct{ wall, cpu float64 }
+
+// Measure runs loop, the timed part of a sub-benchmark, and reports cpu-ns/op. The baseline's
+// figures are kept; any other sub-benchmark also reports x-baseline (wall ns/op ÷ the baseline's)
+// and x-baseline-cpu. b.Run runs a sub-benchmark more than once (b.N calibration): the last run
+// counts.
+func (r *Ratio) Measure(b *testing.B, baseline bool, loop func()) {
+	cpu0 := CPU()
+	loop()
+	cpu := float64(CPU()-cpu0) / float64(b.N)
+	wall := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+	b.ReportMetric(cpu, "cpu-ns/op")
+	switch {
+	case baseline:
+		r.wall, r.cpu = wall, cpu
+	case r.wall > 0:
+		b.ReportMetric(wall/r.wall, "x-baseline")
+		b.ReportMetric(cpu/r.cpu, "x-baseline-cpu")
+	}
 }

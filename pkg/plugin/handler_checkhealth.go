@@ -13,18 +13,25 @@ import (
 
 // CheckHealth runs the same path as a query: obtain a token, then call healthCheckPath if set. The
 // message names the step that failed; errors never carry secrets.
-func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
+func (d *Datasource) CheckHealth(ctx context.Context, req *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
 	fail := func(msg string) (*backend.CheckHealthResult, error) {
 		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: msg}, nil
 	}
 	if d.configErr != nil {
 		return fail("Settings: " + d.configErr.Error())
 	}
+	if d.settings.Identity.PassThru {
+		var h http.Header
+		if req != nil {
+			h = req.GetHTTPHeaders()
+		}
+		return d.checkPassThruHealth(d.userContext(ctx, h, false))
+	}
 	tok, err := d.tokens.Token(ctx)
 	if err != nil {
 		return fail(err.Error() + d.sharedStoreNote(ctx))
 	}
-	msg := fmt.Sprintf("Token obtained (expires in %s)", humanDuration(time.Until(tok.Expiry))) + d.sharedStoreNote(ctx)
+	msg := fmt.Sprintf("Token obtained (expires in %s; %s)", humanDuration(time.Until(tok.Expiry)), d.bindingNote(tok)) + d.sharedStoreNote(ctx)
 	path := d.settings.Upstream.HealthCheckPath
 	if path == "" {
 		return &backend.CheckHealthResult{Status: backend.HealthStatusOk,

@@ -79,6 +79,10 @@ func (d *Datasource) handleTokenStatus(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "Settings: "+d.configErr.Error())
 		return
 	}
+	if d.tokens == nil { // pure oauthPassThru: each request carries its user's token, nothing is kept
+		writeJSON(w, http.StatusOK, map[string]any{"cached": false, "mode": "oauthPassThru"})
+		return
+	}
 	writeJSON(w, http.StatusOK, d.tokens.Status())
 }
 

@@ -22,7 +22,8 @@ import (
 // standard library only so that it checks the plugin's proofs independently of the JOSE library
 // the plugin uses:
 //
-//   - POST /oauth/token (client_credentials; client id and secret in the form body or HTTP Basic)
+//   - POST /oauth/token (client_credentials, or token exchange of DPoPConfig.Users' tokens; client
+//     id and secret in the form body or HTTP Basic)
 //     requires a DPoP proof (ES256, typ dpop+jwt, jwk header, htm, htu, fresh iat, unused jti, no
 //     ath) and issues token_type DPoP tokens bound to the proof key's thumbprint (cnf.jkt).
 //   - GET /api/items requires "Authorization: DPoP <token>" and a proof with the same key, ath =
@@ -49,6 +50,9 @@ type DPoPConfig struct {
 	ClientID, ClientSecret string
 	RequireNonce           bool
 	TokenLifetime          time.Duration // 0: 1h
+	// Users are the subject tokens RFC 8693 token exchange accepts (token -> user name); the
+	// exchanged token is DPoP-bound like any other.
+	Users map[string]string
 }
 
 type dpopToken struct {
@@ -159,7 +163,14 @@ func (s *DPoPServer) handleToken(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "invalid_client", "")
 		return
 	}
-	if form.Get("grant_type") != "client_credentials" {
+	switch form.Get("grant_type") {
+	case "client_credentials":
+	case GrantTokenExchange:
+		if _, ok := s.cfg.Users[form.Get("subject_token")]; !ok || form.Get("subject_token_type") != TokenTypeAccessToken {
+			writeError(w, http.StatusBadRequest, "invalid_grant", "unknown subject_token")
+			return
+		}
+	default:
 		writeError(w, http.StatusBadRequest, "unsupported_grant_type", "")
 		return
 	}

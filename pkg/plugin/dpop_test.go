@@ -28,7 +28,8 @@ type dpopFixture struct {
 
 func newDPoPFixture(t *testing.T) *dpopFixture {
 	t.Helper()
-	m := mockapi.NewDPoP(mockapi.DPoPConfig{ClientID: clientID, ClientSecret: clientSecret, RequireNonce: true})
+	m := mockapi.NewDPoP(mockapi.DPoPConfig{ClientID: clientID, ClientSecret: clientSecret, RequireNonce: true,
+		Users: map[string]string{aliceToken: "Alice"}})
 	srv := httptest.NewServer(m)
 	t.Cleanup(srv.Close)
 	return &dpopFixture{mock: m, srv: srv}
@@ -280,4 +281,28 @@ func p384PEM(t *testing.T) string {
 	}
 	der, _ := x509.MarshalECPrivateKey(k)
 	return string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}))
+}
+
+// TestDPoPExchangedUserToken: oauthPassThru + tokenExchange + dpop: the user's token is exchanged
+// with a proof (nonce challenge answered) and the exchanged, DPoP-bound token is used with proofs.
+func TestDPoPExchangedUserToken(t *testing.T) {
+	f := newDPoPFixture(t)
+	d := newDS(t, f.settings(map[string]any{"oauthPassThru": true, "tokenExchange": true}, nil))
+	if d.configErr != nil {
+		t.Fatal(d.configErr)
+	}
+	if n := rows(t, userQuery(t, d, as(aliceToken), `{"path":"/items"}`)[0]); n != 5 {
+		t.Fatalf("%d rows (refusals %q)", n, f.mock.Refusals())
+	}
+	if tc, ac := f.mock.NonceChallenges(); tc != 1 || ac != 1 {
+		t.Fatalf("challenges %d/%d", tc, ac)
+	}
+	if h := f.mock.LastAPIHeaders(); !strings.HasPrefix(h.Get("Authorization"), "DPoP ") || h.Get("DPoP") == "" {
+		t.Fatalf("API saw %q", h.Get("Authorization"))
+	}
+	health, _ := d.CheckHealth(context.Background(), &backend.CheckHealthRequest{Headers: as(aliceToken)})
+	if health.Status != backend.HealthStatusOk || !strings.Contains(health.Message, "exchanging the signed-in user's OAuth token (RFC 8693) (DPoP-bound to key") {
+		t.Fatalf("health: %q", health.Message)
+	}
+	f.noRefusals(t)
 }

@@ -31,7 +31,8 @@ func (d *Datasource) CheckHealth(ctx context.Context, req *backend.CheckHealthRe
 	if err != nil {
 		return fail(err.Error() + d.sharedStoreNote(ctx))
 	}
-	msg := fmt.Sprintf("Token obtained (expires in %s; %s)", humanDuration(time.Until(tok.Expiry)), d.bindingNote(tok)) + d.sharedStoreNote(ctx)
+	msg := fmt.Sprintf("Token obtained (expires in %s; %s grant, %s)", humanDuration(time.Until(tok.Expiry)),
+		d.settings.Token.GrantType, d.bindingNote(tok)) + d.sharedStoreNote(ctx)
 	path := d.settings.Upstream.HealthCheckPath
 	if path == "" {
 		return &backend.CheckHealthResult{Status: backend.HealthStatusOk,

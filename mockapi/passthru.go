@@ -30,6 +30,7 @@ type UserServer struct {
 	issued  map[string]issuedToken // tokens from /oauth/token
 	lastAPI http.Header
 	lastTok url.Values
+	lastTH  http.Header
 }
 
 // UserConfig configures a UserServer.
@@ -72,6 +73,13 @@ func (s *UserServer) LastAPIHeaders() http.Header {
 	return s.lastAPI.Clone()
 }
 
+// LastTokenHeaders returns the headers of the latest token request.
+func (s *UserServer) LastTokenHeaders() http.Header {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastTH.Clone()
+}
+
 // LastTokenForm returns the form of the latest token request.
 func (s *UserServer) LastTokenForm() url.Values {
 	s.mu.Lock()
@@ -109,7 +117,7 @@ func (s *UserServer) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	s.lastTok = form
+	s.lastTok, s.lastTH = form, r.Header.Clone()
 	s.mu.Unlock()
 	id, secret := form.Get("client_id"), form.Get("client_secret")
 	if u, p, basic := r.BasicAuth(); basic {

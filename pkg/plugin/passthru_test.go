@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -198,6 +199,11 @@ func TestPassThruTokenExchange(t *testing.T) {
 		form.Get("subject_token_type") != mockapi.TokenTypeAccessToken || form.Get("audience") != audience {
 		t.Fatalf("exchange request: %v", form)
 	}
+	// The user's headers from Grafana are not forwarded to the token endpoint (client auth is in
+	// the body here, so an Authorization header could only be the user's).
+	if th := f.mock.LastTokenHeaders(); th.Get("Authorization") != "" || th.Get("X-Id-Token") != "" {
+		t.Fatalf("token endpoint saw Authorization %q X-Id-Token %q", th.Get("Authorization"), th.Get("X-Id-Token"))
+	}
 	if got := f.mock.LastAPIHeaders().Get("Authorization"); got == "Bearer "+aliceToken || !strings.HasPrefix(got, "Bearer ") {
 		t.Fatalf("API saw %q: the user's own token, not the exchanged one", got)
 	}
@@ -308,4 +314,25 @@ func TestPassThruUserTokenNeverExposed(t *testing.T) {
 		t.Fatalf("collected only %d exposures", len(h.seen))
 	}
 	h.verify(logs)
+}
+
+// TestPassThruCustomPlacement: the user's token goes where tokenHeaderName/tokenHeaderTemplate say,
+// and Grafana's own Authorization and X-Id-Token headers are not passed on.
+func TestPassThruCustomPlacement(t *testing.T) {
+	var seen atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen.Store(r.Header.Clone())
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`[{"ok":true}]`))
+	}))
+	t.Cleanup(srv.Close)
+	f := &userFixture{srv: srv}
+	d := newDS(t, f.settings(map[string]any{"tokenHeaderName": "X-User-Token", "tokenHeaderTemplate": "Token {{token}}"}, false))
+	if r := userQuery(t, d, as(aliceToken), `{"path":"/items"}`)[0]; r.Error != nil {
+		t.Fatal(r.Error)
+	}
+	h := seen.Load().(http.Header)
+	if h.Get("X-User-Token") != "Token "+aliceToken || h.Get("Authorization") != "" || h.Get("X-Id-Token") != "" {
+		t.Fatalf("API saw X-User-Token %q Authorization %q X-Id-Token %q", h.Get("X-User-Token"), h.Get("Authorization"), h.Get("X-Id-Token"))
+	}
 }

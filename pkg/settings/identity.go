@@ -68,10 +68,15 @@ func loadIdentity(jsonData []byte, secure map[string]string, tokenURL string) (I
 	return id, dp, nil
 }
 
-// checkDPoPHeader: RFC 9449 section 7.1 sends a DPoP-bound token as "Authorization: DPoP <token>".
-func checkDPoPHeader(dp DPoP, u Upstream) error {
+// checkIdentityUpstream checks the API settings the identity modes constrain.
+func checkIdentityUpstream(dp DPoP, u Upstream) error {
+	// RFC 9449 section 7.1 sends a DPoP-bound token as "Authorization: DPoP <token>".
 	if dp.Enabled && !strings.EqualFold(u.TokenHeaderName, DefaultTokenHeaderName) {
 		return &FieldError{"tokenHeaderName", "must be Authorization with dpop: a DPoP-bound token is sent as \"Authorization: DPoP <token>\""}
+	}
+	// Pure pass-through has no client id to send.
+	if u.ClientIDHeaderName != "" && u.ClientID == "" {
+		return &FieldError{"sendClientIdHeader", "needs secureJsonData.clientId (oauthPassThru without a client has none)"}
 	}
 	return nil
 }

@@ -59,6 +59,7 @@ func TestIdentityAndDPoPSettings(t *testing.T) {
 		{"dpop with query placement", map[string]any{"dpop": true, "tokenUrl": tokenURL, "tokenPlacement": "query"}, client, "tokenPlacement", nil},
 		{"dpop on the user's own token", map[string]any{"dpop": true, "oauthPassThru": true}, nil, "dpop", nil},
 		{"dpop on an exchanged token", map[string]any{"dpop": true, "oauthPassThru": true, "tokenExchange": true, "tokenUrl": tokenURL}, client, "", nil},
+		{"client id header without a client", map[string]any{"oauthPassThru": true, "sendClientIdHeader": true}, nil, "sendClientIdHeader", nil},
 		{"oauthPassThru must be a boolean", map[string]any{"oauthPassThru": "yes"}, nil, "jsonData", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

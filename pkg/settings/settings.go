@@ -415,7 +415,7 @@ func Load(s backend.DataSourceInstanceSettings) (*Settings, error) {
 		}
 		u.MaxResponseBytes = n
 	}
-	if err := checkDPoPHeader(out.DPoP, out.Upstream); err != nil {
+	if err := checkIdentityUpstream(out.DPoP, out.Upstream); err != nil {
 		return nil, err
 	}
 	if err := loadShared(&out.Shared, w, secure); err != nil {

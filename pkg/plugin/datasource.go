@@ -202,5 +202,5 @@ func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResource
 				Headers: map[string][]string{"Content-Type": {"application/json"}}, Body: []byte(`{"error":"internal error"}`)})
 		}
 	}()
-	return d.resources.CallResource(d.userContext(ctx, req.GetHTTPHeaders(), false), req, sender)
+	return d.resources.CallResource(d.userContext(ctx, req, false), req, sender)
 }

@@ -21,11 +21,11 @@ func (d *Datasource) CheckHealth(ctx context.Context, req *backend.CheckHealthRe
 		return fail("Settings: " + d.configErr.Error())
 	}
 	if d.settings.Identity.PassThru {
-		var h http.Header
+		var fwd backend.ForwardHTTPHeaders
 		if req != nil {
-			h = req.GetHTTPHeaders()
+			fwd = req
 		}
-		return d.checkPassThruHealth(d.userContext(ctx, h, false))
+		return d.checkPassThruHealth(d.userContext(ctx, fwd, false))
 	}
 	tok, err := d.tokens.Token(ctx)
 	if err != nil {

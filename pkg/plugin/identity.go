@@ -62,10 +62,15 @@ func (d *Datasource) passThruSource(cfg *settings.Settings, tokenHC *http.Client
 }
 
 // userContext puts the signed-in user's token (forwarded by Grafana with oauthPassThru) into the
-// context of one request. Without pass-through the headers are ignored.
-func (d *Datasource) userContext(ctx context.Context, h http.Header, fromAlert bool) context.Context {
+// context of one request. Without pass-through the request's headers are not even read (the
+// query hot path stays as it was).
+func (d *Datasource) userContext(ctx context.Context, req backend.ForwardHTTPHeaders, fromAlert bool) context.Context {
 	if d.settings == nil || !d.settings.Identity.PassThru {
 		return ctx
+	}
+	var h http.Header
+	if req != nil {
+		h = req.GetHTTPHeaders()
 	}
 	return passthru.WithRequest(ctx, h, fromAlert)
 }

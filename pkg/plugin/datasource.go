@@ -19,6 +19,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
 
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/dpop"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/settings"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/sharedstore"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/token"
@@ -40,8 +41,12 @@ type Datasource struct {
 	// which field to fix instead of a generic plugin failure.
 	configErr error
 
-	settings  *settings.Settings
+	settings *settings.Settings
+	// tokens is the client's own token (nil in pure oauthPassThru mode); source is what the API
+	// client asks: tokens, or the signed-in user's token (identity.go).
 	tokens    *token.Cache
+	source    token.Source
+	dpopKey   *dpop.Key // nil unless dpop is on
 	api       *upstream.Client
 	transport []*http.Client
 	resources backend.CallResourceHandler
@@ -64,6 +69,16 @@ type Datasource struct {
 func sharedKey(uid string, t settings.Token) string {
 	sum := sha256.Sum256([]byte(t.GrantType + "\x00" + t.URL + "\x00" + t.ClientID + "\x00" + strings.Join(t.Scopes, " ")))
 	return uid + ":" + hex.EncodeToString(sum[:8])
+}
+
+// dpopKeyID extends the shared-store key with the DPoP key's thumbprint: a DPoP-bound token is
+// useless with another key, so replicas share it only when they share the key (dpopPrivateKey);
+// with generated keys each replica keeps its own token (docs/user-identity-and-dpop.md).
+func (d *Datasource) dpopKeyID() string {
+	if d.dpopKey == nil {
+		return ""
+	}
+	return ":dpop-" + d.dpopKey.Thumbprint()[:16]
 }
 
 // NewDatasource is the instance factory Grafana calls for each settings version.
@@ -112,10 +127,34 @@ func (d *Datasource) build(ctx context.Context, s backend.DataSourceInstanceSett
 		return
 	}
 	d.transport = []*http.Client{hc}
+	tokenHC, apiHC, err := d.dpopClients(cfg, hc)
+	if err != nil {
+		d.configErr = err
+		return
+	}
 
 	// The client id is a secure field: redacted from errors like the secrets (it is still sent as a
 	// header when sendClientIdHeader is on, by design).
 	secrets := append(cfg.Secrets(), cfg.Token.ClientID)
+	if cfg.Identity.ClientGrant {
+		d.buildClientGrant(cfg, tokenHC, secrets)
+		if d.configErr != nil {
+			return
+		}
+		d.source = d.tokens
+	}
+	if cfg.Identity.PassThru {
+		if d.source, err = d.passThruSource(cfg, tokenHC, secrets); err != nil {
+			d.configErr = err
+			return
+		}
+	}
+	d.api = upstream.New(cfg.Upstream, d.source, apiHC, secrets)
+}
+
+// buildClientGrant builds the client's own token: grant, optional shared store, cache.
+func (d *Datasource) buildClientGrant(cfg *settings.Settings, hc *http.Client, secrets []string) {
+	var err error
 	if d.grant, err = token.NewGrant(cfg.Token, hc, secrets); err != nil {
 		d.configErr = err
 		return
@@ -129,11 +168,10 @@ func (d *Datasource) build(ctx context.Context, s backend.DataSourceInstanceSett
 		}
 		d.redis = sharedstore.New(sharedstore.Config{Address: cfg.Shared.Address, Username: cfg.Shared.Username,
 			Password: cfg.Shared.Password, DB: cfg.Shared.DB, TLS: cfg.Shared.TLS, KeyPrefix: cfg.Shared.KeyPrefix})
-		d.shared = token.NewShared(d.grant, d.redis, codec, sharedKey(d.uid, cfg.Token), cfg.Token.Timeout+5*time.Second, d.logger.Warn)
+		d.shared = token.NewShared(d.grant, d.redis, codec, sharedKey(d.uid, cfg.Token)+d.dpopKeyID(), cfg.Token.Timeout+5*time.Second, d.logger.Warn)
 		fetcher = d.shared
 	}
 	d.tokens = token.NewCache(fetcher, cfg.Token.Timeout, nil)
-	d.api = upstream.New(cfg.Upstream, d.tokens, hc, secrets)
 	if cfg.Token.GrantType == settings.GrantAuthorizationCode {
 		if err := d.restoreRefreshToken(cfg.Token, vault.DefaultDir()); err != nil {
 			d.configErr = err
@@ -164,5 +202,5 @@ func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResource
 				Headers: map[string][]string{"Content-Type": {"application/json"}}, Body: []byte(`{"error":"internal error"}`)})
 		}
 	}()
-	return d.resources.CallResource(ctx, req, sender)
+	return d.resources.CallResource(d.userContext(ctx, req, false), req, sender)
 }

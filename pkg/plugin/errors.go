@@ -6,6 +6,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/passthru"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/query"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/settings"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/token"
@@ -21,9 +22,12 @@ func errorResponse(err error) backend.DataResponse {
 		ue *upstream.Error
 		fe *settings.FieldError
 		qe *query.Error
+		pe *passthru.Error
 	)
 	resp := backend.DataResponse{Error: err, Status: backend.StatusBadRequest, ErrorSource: backend.ErrorSourceDownstream}
 	switch {
+	case errors.As(err, &pe): // no (usable) signed-in user token: the user must sign in with OAuth
+		resp.Status = backend.StatusUnauthorized
 	case errors.As(err, &ue) && ue.Status >= 400:
 		resp.Status = backend.Status(ue.Status)
 	case errors.As(err, &ue) && ue.Step != upstream.StepURL:

@@ -13,18 +13,26 @@ import (
 
 // CheckHealth runs the same path as a query: obtain a token, then call healthCheckPath if set. The
 // message names the step that failed; errors never carry secrets.
-func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
+func (d *Datasource) CheckHealth(ctx context.Context, req *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
 	fail := func(msg string) (*backend.CheckHealthResult, error) {
 		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: msg}, nil
 	}
 	if d.configErr != nil {
 		return fail("Settings: " + d.configErr.Error())
 	}
+	if d.settings.Identity.PassThru {
+		var fwd backend.ForwardHTTPHeaders
+		if req != nil {
+			fwd = req
+		}
+		return d.checkPassThruHealth(d.userContext(ctx, fwd, false))
+	}
 	tok, err := d.tokens.Token(ctx)
 	if err != nil {
 		return fail(err.Error() + d.sharedStoreNote(ctx))
 	}
-	msg := fmt.Sprintf("Token obtained (expires in %s)", humanDuration(time.Until(tok.Expiry))) + d.sharedStoreNote(ctx)
+	msg := fmt.Sprintf("Token obtained (expires in %s; %s grant, %s)", humanDuration(time.Until(tok.Expiry)),
+		d.settings.Token.GrantType, d.bindingNote(tok)) + d.sharedStoreNote(ctx)
 	path := d.settings.Upstream.HealthCheckPath
 	if path == "" {
 		return &backend.CheckHealthResult{Status: backend.HealthStatusOk,

@@ -21,6 +21,7 @@ const maxParallelQueries = 8
 // QueryData answers each query on its own: one query's failure is that query's error only.
 func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
 	resp := backend.NewQueryDataResponse()
+	ctx = d.userContext(ctx, req, fromAlert(req))
 	if len(req.Queries) == 1 {
 		// The common case (a panel with one query, an alert rule): run it on this goroutine. A new
 		// goroutine would start on a small stack and grow it through the HTTP call chain on every

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/passthru"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/upstream"
 )
 
@@ -57,8 +58,11 @@ func (d *Datasource) handleProxy(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var ue *upstream.Error
 		status := http.StatusBadGateway
+		var pe *passthru.Error
 		if errors.As(err, &ue) && ue.Step == upstream.StepURL {
 			status = http.StatusBadRequest
+		} else if errors.As(err, &pe) { // no signed-in user token (oauthPassThru)
+			status = http.StatusUnauthorized
 		}
 		writeError(w, status, err.Error())
 		return
@@ -77,6 +81,10 @@ func (d *Datasource) handleTokenStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	if d.configErr != nil {
 		writeError(w, http.StatusBadRequest, "Settings: "+d.configErr.Error())
+		return
+	}
+	if d.tokens == nil { // pure oauthPassThru: each request carries its user's token, nothing is kept
+		writeJSON(w, http.StatusOK, map[string]any{"cached": false, "mode": "oauthPassThru"})
 		return
 	}
 	writeJSON(w, http.StatusOK, d.tokens.Status())

@@ -71,7 +71,7 @@ func TestProvisioningFilesLoad(t *testing.T) {
 func TestDocRecipesLoad(t *testing.T) {
 	block := regexp.MustCompile("(?s)```yaml\n(.*?)```")
 	total := 0
-	for _, doc := range []string{"../../docs/recipes.md", "../../docs/configuration.md", "../../docs/authorization-code.md", "../../docs/ha.md", "../../README.md"} {
+	for _, doc := range []string{"../../docs/recipes.md", "../../docs/configuration.md", "../../docs/authorization-code.md", "../../docs/ha.md", "../../docs/user-identity-and-dpop.md", "../../README.md"} {
 		b, err := os.ReadFile(doc)
 		if err != nil {
 			if os.IsNotExist(err) && doc != "../../docs/recipes.md" {

@@ -138,6 +138,8 @@ type Settings struct {
 	Token    Token
 	Upstream Upstream
 	Shared   Shared
+	Identity Identity // whose token: the client's or the signed-in user's (identity.go)
+	DPoP     DPoP
 }
 
 // Secrets returns every secret value of these settings, for redaction and for tests that prove
@@ -152,6 +154,7 @@ func (s Settings) Secrets() []string {
 	add(s.Token.ClientSecret)
 	add(s.Token.RefreshToken)
 	add(s.Shared.Password)
+	add(s.DPoP.PrivateKey)
 	for _, lists := range [][]NameValue{s.Token.Params, s.Token.Headers, s.Token.AuthParams, s.Upstream.Headers} {
 		for _, nv := range lists {
 			if nv.Secure {
@@ -272,15 +275,22 @@ func Load(s backend.DataSourceInstanceSettings) (*Settings, error) {
 	if t.GrantType, err = oneOf("grantType", w.GrantType, GrantClientCredentials, GrantAuthorizationCode); err != nil {
 		return nil, err
 	}
-	if t.URL, err = parseHTTPURL("tokenUrl", w.TokenURL); err != nil {
+	if out.Identity, out.DPoP, err = loadIdentity(s.JSONData, secure, w.TokenURL); err != nil {
 		return nil, err
+	}
+	// In pure oauthPassThru mode the client's own grant is optional (identity.go).
+	needClient := out.Identity.ClientGrant
+	if needClient {
+		if t.URL, err = parseHTTPURL("tokenUrl", w.TokenURL); err != nil {
+			return nil, err
+		}
 	}
 	t.ClientID = strings.TrimSpace(secure["clientId"])
 	t.ClientSecret = secure["clientSecret"]
-	if t.ClientID == "" {
+	if needClient && t.ClientID == "" {
 		return nil, &FieldError{"secureJsonData.clientId", "is required (the client id is a secure field)"}
 	}
-	if t.ClientSecret == "" {
+	if needClient && t.ClientSecret == "" {
 		return nil, &FieldError{"secureJsonData.clientSecret", "is required"}
 	}
 	t.Scopes = strings.FieldsFunc(w.Scopes, func(r rune) bool { return r == ' ' || r == ',' || r == '\n' || r == '\t' })
@@ -404,6 +414,9 @@ func Load(s backend.DataSourceInstanceSettings) (*Settings, error) {
 			return nil, &FieldError{"maxResponseBytes", fmt.Sprintf("%q is not a positive whole number of bytes", v)}
 		}
 		u.MaxResponseBytes = n
+	}
+	if err := checkIdentityUpstream(out.DPoP, out.Upstream); err != nil {
+		return nil, err
 	}
 	if err := loadShared(&out.Shared, w, secure); err != nil {
 		return nil, err

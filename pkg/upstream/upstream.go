@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
+	"golang.org/x/oauth2"
 
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/redact"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/settings"
@@ -73,6 +74,8 @@ type Client struct {
 	cfg  settings.Upstream
 	src  token.Source
 	http *http.Client
+	// place writes the token onto each request (placement.go).
+	place Placement
 	// redact removes the secrets from error messages and also from reply bodies (with the access
 	// token), so that an API that echoes the request (httpbin's /anything, debug endpoints) cannot
 	// put a credential into a frame or a proxy reply.
@@ -94,7 +97,8 @@ func New(cfg settings.Upstream, src token.Source, hc *http.Client, secrets []str
 		}
 		return nil
 	}
-	return &Client{cfg: cfg, src: src, http: &c, redact: redact.New(secrets...)}
+	place := HeaderPlacement{Name: cfg.TokenHeaderName, Template: cfg.TokenHeaderTemplate}
+	return &Client{cfg: cfg, src: src, http: &c, place: place, redact: redact.New(secrets...)}
 }
 
 // redactBody replaces every occurrence of the access token and the secrets in a reply body. The
@@ -127,22 +131,23 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		resp, err := c.send(ctx, method, u, req, tok.AccessToken)
+		resp, err := c.send(ctx, method, u, req, tok)
 		if err != nil {
 			return nil, err
 		}
-		if resp.Status == http.StatusUnauthorized && attempt == 0 {
+		if resp.Status == http.StatusUnauthorized && attempt == 0 && renews(c.src, tok) {
 			c.src.Invalidate(tok)
 			continue
 		}
 		if resp.Status < 200 || resp.Status > 299 {
-			return resp, &Error{Step: StepReply, Status: resp.Status, Msg: c.describe(resp, tok.AccessToken)}
+			return resp, &Error{Step: StepReply, Status: resp.Status, Msg: c.describe(resp, tok)}
 		}
 		return resp, nil
 	}
 }
 
-func (c *Client) send(ctx context.Context, method string, u *url.URL, req Request, accessToken string) (*Response, error) {
+func (c *Client) send(ctx context.Context, method string, u *url.URL, req Request, tok *oauth2.Token) (*Response, error) {
+	accessToken := tok.AccessToken
 	var body io.Reader
 	if len(req.Body) > 0 {
 		body = bytes.NewReader(req.Body)
@@ -170,7 +175,7 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, req Reques
 	if c.cfg.ClientIDHeaderName != "" {
 		hr.Header.Set(c.cfg.ClientIDHeaderName, c.cfg.ClientID)
 	}
-	hr.Header.Set(c.cfg.TokenHeaderName, strings.Replace(c.cfg.TokenHeaderTemplate, settings.TokenPlaceholder, accessToken, 1))
+	c.place.Place(hr, tok)
 
 	resp, err := c.http.Do(hr)
 	if err != nil {
@@ -235,7 +240,8 @@ func (c *Client) checkHeaders(h http.Header) error {
 }
 
 // describe summarises an error reply: its status and a short, redacted excerpt of the body.
-func (c *Client) describe(resp *Response, accessToken string) string {
+func (c *Client) describe(resp *Response, tok *oauth2.Token) string {
+	accessToken := tok.AccessToken
 	// Redact before cutting, so a secret straddling the cut cannot leave a prefix behind.
 	text := strings.TrimSpace(string(resp.Body))
 	if accessToken != "" {
@@ -247,7 +253,9 @@ func (c *Client) describe(resp *Response, accessToken string) string {
 	}
 	text = strings.ToValidUTF8(text, "?")
 	msg := http.StatusText(resp.Status)
-	if resp.Status == http.StatusUnauthorized {
+	if resp.Status == http.StatusUnauthorized && !renews(c.src, tok) {
+		msg = "the API rejected the signed-in user's token (401); check that the API accepts tokens of Grafana's OAuth provider, or exchange them first (tokenExchange)"
+	} else if resp.Status == http.StatusUnauthorized {
 		msg = "the API rejected the token twice (a fresh token was fetched after the first 401); check tokenHeaderName, tokenHeaderTemplate and the client's permissions"
 	} else if resp.Status == http.StatusForbidden {
 		msg = "the API refused access (403); check the scopes and the client's permissions"

@@ -1,0 +1,82 @@
+package settings
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// Identity says whose token the API sees.
+type Identity struct {
+	// PassThru (jsonData.oauthPassThru, Grafana's own key): forward the signed-in user's OAuth token,
+	// which Grafana puts on each request to the plugin when this key is true.
+	PassThru bool
+	// Exchange (tokenExchange): exchange the user's token at tokenUrl (RFC 8693) first.
+	Exchange         bool
+	ExchangeAudience string
+	// ClientGrant: the datasource's own grant (tokenUrl, clientId, clientSecret) is configured.
+	// Always true outside pass-through; in pass-through it serves token exchange and alert rules.
+	ClientGrant bool
+}
+
+// DPoP is sender-constrained tokens (RFC 9449).
+type DPoP struct {
+	Enabled bool
+	// PrivateKey is secureJsonData.dpopPrivateKey (PEM, EC P-256); empty: a key is generated per
+	// instance.
+	PrivateKey string
+}
+
+// identityWire is the part of jsonData this file reads.
+type identityWire struct {
+	OAuthPassThru         bool   `json:"oauthPassThru"`
+	TokenExchange         bool   `json:"tokenExchange"`
+	TokenExchangeAudience string `json:"tokenExchangeAudience"`
+	DPoP                  bool   `json:"dpop"`
+	TokenPlacement        string `json:"tokenPlacement"`
+	GrantType             string `json:"grantType"`
+}
+
+// loadIdentity reads the mode keys. It runs before the token settings, because in pure
+// pass-through mode the client's own grant is optional.
+func loadIdentity(jsonData []byte, secure map[string]string, tokenURL string) (Identity, DPoP, error) {
+	var w identityWire
+	if len(jsonData) > 0 && string(jsonData) != "null" {
+		if err := json.Unmarshal(jsonData, &w); err != nil {
+			return Identity{}, DPoP{}, &FieldError{Field: "jsonData", Reason: "not a valid JSON object: " + describeJSONError(err)}
+		}
+	}
+	id := Identity{PassThru: w.OAuthPassThru, Exchange: w.TokenExchange, ExchangeAudience: strings.TrimSpace(w.TokenExchangeAudience)}
+	dp := DPoP{Enabled: w.DPoP}
+	if dp.Enabled {
+		dp.PrivateKey = strings.TrimSpace(secure["dpopPrivateKey"])
+	}
+	switch {
+	case id.Exchange && !id.PassThru:
+		return id, dp, &FieldError{"tokenExchange", "exchanges the signed-in user's token, so it needs oauthPassThru: true"}
+	case id.ExchangeAudience != "" && !id.Exchange:
+		return id, dp, &FieldError{"tokenExchangeAudience", "is only used with tokenExchange: true"}
+	case dp.Enabled && id.PassThru && !id.Exchange:
+		return id, dp, &FieldError{"dpop", "cannot bind the signed-in user's token (it is a bearer token issued to Grafana); turn on tokenExchange to obtain a DPoP-bound token for the API, or turn dpop off"}
+	case dp.Enabled && strings.EqualFold(strings.TrimSpace(w.TokenPlacement), "query"):
+		return id, dp, &FieldError{"tokenPlacement", "a DPoP-bound token travels only in the Authorization header (RFC 9449 section 7.1): use tokenPlacement: header with dpop"}
+	}
+	// Pure pass-through needs no client of its own; a partly configured client is a mistake the
+	// admin should hear about, because alert rules would then fail only later.
+	id.ClientGrant = !id.PassThru || id.Exchange || strings.TrimSpace(tokenURL) != "" ||
+		strings.EqualFold(strings.TrimSpace(w.GrantType), GrantAuthorizationCode) ||
+		strings.TrimSpace(secure["clientId"]) != "" || secure["clientSecret"] != ""
+	return id, dp, nil
+}
+
+// checkIdentityUpstream checks the API settings the identity modes constrain.
+func checkIdentityUpstream(dp DPoP, u Upstream) error {
+	// RFC 9449 section 7.1 sends a DPoP-bound token as "Authorization: DPoP <token>".
+	if dp.Enabled && !strings.EqualFold(u.TokenHeaderName, DefaultTokenHeaderName) {
+		return &FieldError{"tokenHeaderName", "must be Authorization with dpop: a DPoP-bound token is sent as \"Authorization: DPoP <token>\""}
+	}
+	// Pure pass-through has no client id to send.
+	if u.ClientIDHeaderName != "" && u.ClientID == "" {
+		return &FieldError{"sendClientIdHeader", "needs secureJsonData.clientId (oauthPassThru without a client has none)"}
+	}
+	return nil
+}

@@ -150,6 +150,9 @@ func (d *Datasource) Dispose() {
 	for _, c := range d.transport {
 		c.CloseIdleConnections()
 	}
+	if d.shared != nil {
+		d.shared.Close()
+	}
 	if d.redis != nil {
 		_ = d.redis.Close()
 	}

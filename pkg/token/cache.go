@@ -223,6 +223,11 @@ func (c *Cache) Put(tok *oauth2.Token) {
 // backoffFor is exponential with a cap and a little jitter (so replicas spread out), and honours a
 // server's Retry-After up to maxRetryAfter. Must be called with mu held.
 func (c *Cache) backoffFor(err error) time.Duration {
+	// A wait on the shared store or another replica (shared.go) is not the endpoint failing.
+	var w interface{ RetryIn() time.Duration }
+	if errors.As(err, &w) {
+		return w.RetryIn()
+	}
 	d := backoffBase << min(c.failures-1, 10)
 	d = min(d, backoffCap)
 	d -= time.Duration(rand.Int64N(int64(d) / 5)) // up to 20% shorter

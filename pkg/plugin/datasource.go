@@ -130,6 +130,9 @@ func (d *Datasource) build(ctx context.Context, s backend.DataSourceInstanceSett
 		d.redis = sharedstore.New(sharedstore.Config{Address: cfg.Shared.Address, Username: cfg.Shared.Username,
 			Password: cfg.Shared.Password, DB: cfg.Shared.DB, TLS: cfg.Shared.TLS, KeyPrefix: cfg.Shared.KeyPrefix})
 		d.shared = token.NewShared(d.grant, d.redis, codec, sharedKey(d.uid, cfg.Token), cfg.Token.Timeout+5*time.Second, d.logger.Warn)
+		if cfg.Token.GrantType == settings.GrantAuthorizationCode {
+			d.shared.RequireRefreshToken()
+		}
 		fetcher = d.shared
 	}
 	d.tokens = token.NewCache(fetcher, cfg.Token.Timeout, nil)

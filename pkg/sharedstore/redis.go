@@ -4,13 +4,17 @@ package sharedstore
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"net"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/token"
 )
 
 // Config says how to reach Redis.
@@ -65,30 +69,55 @@ func New(cfg Config) *Redis {
 	return &Redis{c: redis.NewClient(opts), prefix: cfg.KeyPrefix}
 }
 
-// Get implements token.Store: GET and TIME in one round trip.
-func (r *Redis) Get(ctx context.Context, key string) (string, bool, time.Time, error) {
-	var get *redis.StringCmd
+// epochKey holds a random value written once: when Redis restarts empty it is gone, and the next
+// reader writes a new one, so every replica learns that the data was lost.
+const epochKey = "epoch"
+
+// Get implements token.Store: GET, TIME and the epoch in one round trip.
+func (r *Redis) Get(ctx context.Context, key string) (token.Snapshot, error) {
+	var get, epoch *redis.StringCmd
 	var now *redis.TimeCmd
 	_, err := r.c.Pipelined(ctx, func(p redis.Pipeliner) error {
 		get = p.Get(ctx, r.prefix+key)
 		now = p.Time(ctx)
+		epoch = p.Get(ctx, r.prefix+epochKey)
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
-		return "", false, time.Time{}, err
+		return token.Snapshot{}, err
 	}
-	t, err := now.Result()
-	if err != nil {
-		return "", false, time.Time{}, err
+	var snap token.Snapshot
+	if snap.Now, err = now.Result(); err != nil {
+		return token.Snapshot{}, err
 	}
-	v, err := get.Result()
+	if snap.Epoch, err = epoch.Result(); errors.Is(err, redis.Nil) {
+		if snap.Epoch, err = r.newEpoch(ctx); err != nil {
+			return token.Snapshot{}, err
+		}
+	} else if err != nil {
+		return token.Snapshot{}, err
+	}
+	snap.Value, err = get.Result()
 	if errors.Is(err, redis.Nil) {
-		return "", false, t, nil
+		return snap, nil
 	}
 	if err != nil {
-		return "", false, t, err
+		return token.Snapshot{}, err
 	}
-	return v, true, t, nil
+	snap.Found = true
+	return snap, nil
+}
+
+func (r *Redis) newEpoch(ctx context.Context) (string, error) {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	mine := hex.EncodeToString(b)
+	// SET NX GET: another replica may have just written one; then it is the epoch.
+	old, err := r.c.SetArgs(ctx, r.prefix+epochKey, mine, redis.SetArgs{Mode: "NX", Get: true}).Result()
+	if errors.Is(err, redis.Nil) {
+		return mine, nil
+	}
+	return old, err
 }
 
 // CompareAndSwap implements token.Store with a Lua script (atomic on the server).

@@ -13,14 +13,24 @@ import (
 
 // Store is a store shared by all Grafana replicas (Redis in production). Keys are opaque to it.
 type Store interface {
-	// Get returns the value under key and the store's own clock, so that replicas whose clocks
-	// disagree still agree on expiries and claims.
-	Get(ctx context.Context, key string) (value string, found bool, storeNow time.Time, err error)
+	// Get returns the value under key with the store's clock and epoch.
+	Get(ctx context.Context, key string) (Snapshot, error)
 	// CompareAndSwap replaces old by value atomically (old "" means: only if key is absent) and
 	// reports whether it did. ttl 0 keeps value until it is replaced.
 	CompareAndSwap(ctx context.Context, key, old, value string, ttl time.Duration) (bool, error)
 	// SetNX stores value for ttl only if key is absent, and reports whether it did.
 	SetNX(ctx context.Context, key, value string, ttl time.Duration) (bool, error)
+}
+
+// Snapshot is one read of the store.
+type Snapshot struct {
+	Value string
+	Found bool
+	// Now is the store's clock, so that replicas whose clocks disagree agree on expiries and claims.
+	Now time.Time
+	// Epoch changes when the store loses its data (Redis restarted empty), which a replica must
+	// treat like a failure it did not see.
+	Epoch string
 }
 
 // Codec seals values at rest (vault.Sealer).
@@ -42,6 +52,9 @@ type sharedEntry struct {
 	// by the same generation with a claim added or removed.
 	Gen   uint64 `json:"g"`
 	Claim *claim `json:"c,omitempty"`
+	// Born is the store's epoch when this generation was claimed. An entry from an older epoch
+	// was put back after Redis lost its data: another replica may hold a newer one.
+	Born string `json:"b,omitempty"`
 }
 
 // claim says that Owner is spending this generation's refresh token. It is part of the entry (not a
@@ -93,8 +106,10 @@ type Shared struct {
 	healthySince time.Time     // start of the current run of answers without a failure or a long gap
 	lastOK       time.Time     // last answer of the store
 	offset       time.Duration // store clock minus local clock, from the last answer
+	epoch        string        // the store's epoch at the last answer
 	cur          localState
 	rotates      bool // the provider rotates refresh tokens (assumed until a refresh shows otherwise)
+	needsRT      bool // the grant cannot fetch without a refresh token (authorization code)
 	republishing bool
 }
 
@@ -102,7 +117,8 @@ type Shared struct {
 type localState struct {
 	tok   *oauth2.Token
 	gen   uint64
-	dirty bool // newer than what the store holds: publish before anyone refreshes from the store
+	born  string // epoch of the claim that produced it (sharedEntry.Born)
+	dirty bool   // newer than what the store holds: publish before anyone refreshes from the store
 }
 
 // NewShared builds the decorator. key identifies the datasource and its token configuration; lockTTL
@@ -112,6 +128,10 @@ func NewShared(inner Fetcher, store Store, codec Codec, key string, lockTTL time
 	return &Shared{inner: inner, store: store, codec: codec, key: key, lockTTL: lockTTL, now: time.Now, logf: logf,
 		id: randomID(), ctx: ctx, cancel: cancel, rotates: true}
 }
+
+// RequireRefreshToken says the grant cannot obtain a token without a refresh token (authorization
+// code): a replica holding none waits for one in the store instead of asking the endpoint.
+func (s *Shared) RequireRefreshToken() { s.needsRT = true }
 
 // Close stops the background republishing and waits for it.
 func (s *Shared) Close() {
@@ -136,6 +156,14 @@ func (e *waitError) RetryIn() time.Duration { return waitRetry }
 
 func waitErr(msg string) error { return &waitError{&Error{Step: StepRequest, Msg: msg}} }
 
+// errNoRefreshToken: with the authorization code grant, a replica that holds no refresh token
+// waits for one in the store (another replica publishes it at its next refresh) or a Connect.
+func errNoRefreshToken() error {
+	return &waitError{&Error{Step: StepRequest, Code: ReauthCode, Msg: "re-authorization required: click Connect in " +
+		"the datasource settings (no refresh token in the shared store or on this replica; a replica holding one " +
+		"publishes it at its next refresh)"}}
+}
+
 // Fetch implements Fetcher.
 func (s *Shared) Fetch(ctx context.Context, rt string) (*oauth2.Token, error) {
 	s.seed(rt)
@@ -152,6 +180,8 @@ func (s *Shared) Fetch(ctx context.Context, rt string) (*oauth2.Token, error) {
 			if s.fresh(e, storeNow) {
 				return s.local(e), nil
 			}
+		} else {
+			s.lost() // Redis lost the entry: put back what we know (publishing spends nothing)
 		}
 		if s.isDirty() {
 			// Ours is newer than the store's: publish it before anyone refreshes from the store.
@@ -170,10 +200,18 @@ func (s *Shared) Fetch(ctx context.Context, rt string) (*oauth2.Token, error) {
 			continue
 		}
 		gen, useRT := s.newest(e, found)
-		// An expired claim, or an empty store while we hold a refresh token: another replica may
-		// hold a newer one it could not publish yet. It republishes within settleTime of the
-		// store answering again, so spend ours only after that.
-		if (foreign || !found) && useRT != "" && !s.settled() {
+		if useRT == "" && s.needsRT {
+			return nil, errNoRefreshToken()
+		}
+		// Every spend is claimed in the entry itself, so an unclaimed entry of the current epoch has
+		// not been spent. Otherwise (an expired claim, an empty store, an entry put back after Redis
+		// lost its data) another replica may hold a newer token it could not publish yet; it
+		// republishes, or re-claims its refresh in flight, within settleTime of the store answering
+		// again, so wait that long first.
+		if useRT != "" && (foreign || !found || e.Born != s.currentEpoch()) && !s.settled() {
+			if t := s.validToken(); t != nil {
+				return t, nil // still valid: the cache serves it and asks again soon
+			}
 			if err := s.pause(ctx, "the shared token store to settle after a failure"); err != nil {
 				return nil, err
 			}
@@ -185,6 +223,7 @@ func (s *Shared) Fetch(ctx context.Context, rt string) (*oauth2.Token, error) {
 			claimed.Gen, claimed.RefreshToken = gen, useRT
 		}
 		claimed.Claim = &claim{Owner: s.id, Until: storeNow.Add(s.lockTTL)}
+		claimed.Born = s.currentEpoch()
 		blob, err := s.codec.Seal(claimed)
 		if err != nil {
 			return nil, &Error{Step: StepRequest, Msg: "sealing the shared token entry failed"}
@@ -217,7 +256,7 @@ func (s *Shared) refresh(ctx context.Context, claimed sharedEntry, blob, useRT s
 		s.release(claimed)
 		return nil, err
 	}
-	s.own(tok, claimed.Gen+1, useRT)
+	s.own(tok, claimed.Gen+1, useRT, claimed.Born)
 	wctx, cancel := context.WithTimeout(s.ctx, storeOpTimeout)
 	defer cancel()
 	if !s.publishDirty(wctx) {
@@ -239,6 +278,10 @@ func (s *Shared) offline(ctx context.Context) (*oauth2.Token, error) {
 	}
 	rotates := s.rotates
 	s.mu.Unlock()
+	if rt == "" && s.needsRT {
+		return nil, waitErr("shared token store (Redis) unavailable and this replica holds no refresh token yet; " +
+			"queries resume when Redis answers")
+	}
 	if rt != "" && rotates {
 		return nil, waitErr("shared token store (Redis) unavailable: with rotating refresh tokens this replica does not " +
 			"refresh on its own (another replica may hold a newer refresh token, and reusing an old one revokes the grant); " +
@@ -273,7 +316,7 @@ func (s *Shared) Publish(ctx context.Context, tok *oauth2.Token) {
 	if found {
 		gen = max(gen, e.Gen+1)
 	}
-	s.cur = localState{tok: tok, gen: gen, dirty: true}
+	s.cur = localState{tok: tok, gen: gen, born: s.epoch, dirty: true}
 	s.rotates = true
 	s.mu.Unlock()
 	if !s.publishDirty(ctx) {
@@ -286,6 +329,31 @@ func (s *Shared) Reject(tok *oauth2.Token) {
 	s.mu.Lock()
 	s.rejected = tok.AccessToken
 	s.mu.Unlock()
+}
+
+// lost marks our refresh token for republishing when the store holds no entry.
+func (s *Shared) lost() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cur.tok != nil && s.cur.tok.RefreshToken != "" {
+		s.cur.dirty = true
+	}
+}
+
+// validToken is the newest token this replica knows if its access token is still valid.
+func (s *Shared) validToken() *oauth2.Token {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t := s.cur.tok; t != nil && t.AccessToken != "" && t.AccessToken != s.rejected && s.now().Before(t.Expiry) {
+		return t
+	}
+	return nil
+}
+
+func (s *Shared) currentEpoch() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.epoch
 }
 
 func (s *Shared) isDirty() bool {
@@ -311,7 +379,7 @@ func (s *Shared) learn(e sharedEntry) {
 	defer s.mu.Unlock()
 	switch {
 	case e.Gen > s.cur.gen || (e.Gen == s.cur.gen && !s.cur.dirty && e.RefreshToken != ""):
-		s.cur = localState{tok: s.localLocked(e), gen: e.Gen}
+		s.cur = localState{tok: s.localLocked(e), gen: e.Gen, born: e.Born}
 	case e.Gen < s.cur.gen && s.cur.tok != nil && s.cur.tok.RefreshToken != "":
 		s.cur.dirty = true // the store lost our generation (Redis restarted empty, or a failed Publish)
 	}
@@ -331,7 +399,7 @@ func (s *Shared) newest(e sharedEntry, found bool) (uint64, string) {
 }
 
 // own makes tok, obtained with useRT, our newest token, not yet published.
-func (s *Shared) own(tok *oauth2.Token, gen uint64, useRT string) {
+func (s *Shared) own(tok *oauth2.Token, gen uint64, useRT, born string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if useRT != "" && tok.RefreshToken == useRT {
@@ -340,7 +408,7 @@ func (s *Shared) own(tok *oauth2.Token, gen uint64, useRT string) {
 		s.rotates = true
 	}
 	if gen > s.cur.gen || s.cur.tok == nil {
-		s.cur = localState{tok: tok, gen: gen, dirty: true}
+		s.cur = localState{tok: tok, gen: gen, born: born, dirty: true}
 	}
 }
 
@@ -441,7 +509,7 @@ func (s *Shared) guardClaim(claimed sharedEntry, blob string) (stop func()) {
 			}
 			rctx, rcancel := context.WithTimeout(ctx, storeOpTimeout)
 			raw, e, found, _, err := s.read(rctx)
-			if err == nil && (!found || e.Gen < claimed.Gen) {
+			if err == nil && (!found || e.Gen < claimed.Gen || (e.Gen == claimed.Gen && e.Claim == nil)) {
 				_, _ = s.store.CompareAndSwap(rctx, s.key, raw, blob, 0)
 			}
 			rcancel()
@@ -483,12 +551,13 @@ func (s *Shared) settled() bool {
 }
 
 func (s *Shared) read(ctx context.Context) (raw string, e sharedEntry, found bool, storeNow time.Time, err error) {
-	raw, found, storeNow, err = s.store.Get(ctx, s.key)
+	snap, err := s.store.Get(ctx, s.key)
 	if err != nil {
 		s.failed(err)
 		return "", e, false, storeNow, err
 	}
-	s.ok(storeNow)
+	s.ok(snap)
+	raw, found, storeNow = snap.Value, snap.Found, snap.Now
 	if !found {
 		return "", e, false, storeNow, nil
 	}
@@ -504,7 +573,7 @@ func (s *Shared) entry(cur localState, storeNow time.Time) sharedEntry {
 	s.mu.Lock()
 	off := s.offset
 	s.mu.Unlock()
-	e := sharedEntry{Gen: cur.gen, Obtained: storeNow}
+	e := sharedEntry{Gen: cur.gen, Obtained: storeNow, Born: cur.born}
 	if t := cur.tok; t != nil {
 		e.AccessToken, e.TokenType, e.RefreshToken = t.AccessToken, t.TokenType, t.RefreshToken
 		if !t.Expiry.IsZero() {
@@ -563,17 +632,18 @@ func (s *Shared) failed(err error) {
 	}
 }
 
-func (s *Shared) ok(storeNow time.Time) {
+func (s *Shared) ok(snap Snapshot) {
 	now := s.now()
 	s.mu.Lock()
 	was := s.storeErr
 	s.storeErr = nil
-	if s.healthySince.IsZero() || now.Sub(s.lastOK) > settleTime {
+	if s.healthySince.IsZero() || now.Sub(s.lastOK) > settleTime || snap.Epoch != s.epoch {
 		s.healthySince = now
 	}
+	s.epoch = snap.Epoch
 	s.lastOK = now
-	if !storeNow.IsZero() {
-		s.offset = storeNow.Sub(now)
+	if !snap.Now.IsZero() {
+		s.offset = snap.Now.Sub(now)
 	}
 	s.mu.Unlock()
 	if was != nil && s.logf != nil {

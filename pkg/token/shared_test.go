@@ -20,20 +20,21 @@ type memStore struct {
 	down       atomic.Bool
 	failWrites atomic.Bool
 	skew       time.Duration // the store's clock minus ours
+	epoch      int           // bumped when the data is lost
 }
 
 func newMemStore() *memStore { return &memStore{m: map[string]string{}} }
 
 var errDown = errors.New("connection refused")
 
-func (s *memStore) Get(_ context.Context, key string) (string, bool, time.Time, error) {
+func (s *memStore) Get(_ context.Context, key string) (Snapshot, error) {
 	if s.down.Load() {
-		return "", false, time.Time{}, errDown
+		return Snapshot{}, errDown
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	v, ok := s.m[key]
-	return v, ok, time.Now().Add(s.skew), nil
+	return Snapshot{Value: v, Found: ok, Now: time.Now().Add(s.skew), Epoch: fmt.Sprint(s.epoch)}, nil
 }
 
 func (s *memStore) CompareAndSwap(_ context.Context, key, old, value string, _ time.Duration) (bool, error) {
@@ -65,6 +66,7 @@ func (s *memStore) SetNX(_ context.Context, key, value string, _ time.Duration) 
 func (s *memStore) wipe() {
 	s.mu.Lock()
 	s.m = map[string]string{}
+	s.epoch++
 	s.mu.Unlock()
 }
 

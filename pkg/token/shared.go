@@ -94,7 +94,8 @@ type Shared struct {
 	lockTTL time.Duration
 	now     func() time.Time
 	logf    func(msg string, args ...any)
-	id      string // this replica's claims
+	id      string        // this replica's claims
+	settle  time.Duration // settleTime (shorter in tests)
 
 	ctx    context.Context // cancelled by Close: stops the republish loop
 	cancel context.CancelFunc
@@ -126,7 +127,7 @@ type localState struct {
 func NewShared(inner Fetcher, store Store, codec Codec, key string, lockTTL time.Duration, logf func(string, ...any)) *Shared {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Shared{inner: inner, store: store, codec: codec, key: key, lockTTL: lockTTL, now: time.Now, logf: logf,
-		id: randomID(), ctx: ctx, cancel: cancel, rotates: true}
+		id: randomID(), settle: settleTime, ctx: ctx, cancel: cancel, rotates: true}
 }
 
 // RequireRefreshToken says the grant cannot obtain a token without a refresh token (authorization
@@ -236,13 +237,13 @@ func (s *Shared) Fetch(ctx context.Context, rt string) (*oauth2.Token, error) {
 		if !ok {
 			continue // someone else changed the entry first: look again
 		}
-		return s.refresh(ctx, claimed, blob, useRT)
+		return s.refresh(ctx, claimed, useRT)
 	}
 }
 
 // refresh spends useRT under our claim, then publishes the result.
-func (s *Shared) refresh(ctx context.Context, claimed sharedEntry, blob, useRT string) (*oauth2.Token, error) {
-	stop := s.guardClaim(claimed, blob)
+func (s *Shared) refresh(ctx context.Context, claimed sharedEntry, useRT string) (*oauth2.Token, error) {
+	stop := s.guardClaim(claimed)
 	tok, err := s.inner.Fetch(ctx, useRT)
 	stop()
 	if err != nil {
@@ -489,9 +490,10 @@ func (s *Shared) kickRepublish() {
 	}()
 }
 
-// guardClaim keeps our claim in the store while the token request runs: if Redis restarted empty
-// meanwhile, it puts the claim back, so no replica spends the same refresh token before we publish.
-func (s *Shared) guardClaim(claimed sharedEntry, blob string) (stop func()) {
+// guardClaim keeps our claim in the store while the token request runs: it renews the claim
+// before it runs out (so nobody takes over a slow refresh), and puts it back if Redis restarted
+// empty meanwhile, so no replica spends the same refresh token before we publish.
+func (s *Shared) guardClaim(claimed sharedEntry) (stop func()) {
 	if claimed.RefreshToken == "" {
 		return func() {}
 	}
@@ -508,9 +510,15 @@ func (s *Shared) guardClaim(claimed sharedEntry, blob string) (stop func()) {
 			case <-t.C:
 			}
 			rctx, rcancel := context.WithTimeout(ctx, storeOpTimeout)
-			raw, e, found, _, err := s.read(rctx)
-			if err == nil && (!found || e.Gen < claimed.Gen || (e.Gen == claimed.Gen && e.Claim == nil)) {
-				_, _ = s.store.CompareAndSwap(rctx, s.key, raw, blob, 0)
+			raw, e, found, storeNow, err := s.read(rctx)
+			ours := found && e.Gen == claimed.Gen && e.Claim != nil && e.Claim.Owner == s.id
+			if err == nil && (ours && storeNow.Add(s.lockTTL/2).After(e.Claim.Until) ||
+				!found || e.Gen < claimed.Gen || (e.Gen == claimed.Gen && e.Claim == nil)) {
+				next := claimed
+				next.Claim = &claim{Owner: s.id, Until: storeNow.Add(s.lockTTL)}
+				if b, err := s.codec.Seal(next); err == nil {
+					_, _ = s.store.CompareAndSwap(rctx, s.key, raw, b, 0)
+				}
 			}
 			rcancel()
 		}
@@ -547,7 +555,7 @@ func (s *Shared) pause(ctx context.Context, what string) error {
 func (s *Shared) settled() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return !s.healthySince.IsZero() && s.now().Sub(s.healthySince) >= settleTime
+	return !s.healthySince.IsZero() && s.now().Sub(s.healthySince) >= s.settle
 }
 
 func (s *Shared) read(ctx context.Context) (raw string, e sharedEntry, found bool, storeNow time.Time, err error) {
@@ -637,7 +645,7 @@ func (s *Shared) ok(snap Snapshot) {
 	s.mu.Lock()
 	was := s.storeErr
 	s.storeErr = nil
-	if s.healthySince.IsZero() || now.Sub(s.lastOK) > settleTime || snap.Epoch != s.epoch {
+	if s.healthySince.IsZero() || now.Sub(s.lastOK) > s.settle || snap.Epoch != s.epoch {
 		s.healthySince = now
 	}
 	s.epoch = snap.Epoch

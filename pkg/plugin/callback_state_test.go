@@ -1,10 +1,13 @@
 package plugin
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // A used callback stays used after a plugin restart: the replay reaches neither the provider nor
@@ -63,5 +66,24 @@ func TestCallbackReplayRefusedOnAnotherReplica(t *testing.T) {
 	}
 	if got := f.mock.TokenRequests(); got != tokenRequests {
 		t.Fatalf("the replayed code reached the provider")
+	}
+	// Redis holds ciphertext and hashes only: no token, refresh token, code or state in clear.
+	tok, err := a.tokens.Token(context.Background())
+	if err != nil || tok.RefreshToken == "" {
+		t.Fatalf("connected replica has no token: %v", err)
+	}
+	raw := redis.NewClient(&redis.Options{Addr: rs.addr()})
+	defer raw.Close()
+	keys, err := raw.Keys(context.Background(), "*").Result()
+	if err != nil || len(keys) < 3 { // token entry, epoch, used state
+		t.Fatalf("keys %v: %v", keys, err)
+	}
+	for _, k := range keys {
+		v, _ := raw.Get(context.Background(), k).Result()
+		for _, secret := range []string{tok.AccessToken, tok.RefreshToken, q.Get("code"), q.Get("state"), clientSecret} {
+			if strings.Contains(k+v, secret) {
+				t.Fatalf("Redis key %s holds a secret in clear", k)
+			}
+		}
 	}
 }

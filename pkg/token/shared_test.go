@@ -252,25 +252,26 @@ func TestSharedFailureAfterClaim(t *testing.T) {
 func TestSharedClaimRenewedDuringSlowRefresh(t *testing.T) {
 	p, rt0 := newProvider(time.Hour)
 	st := newMemStore()
-	a := newReplica(t, p, st, 400*time.Millisecond, nil)
-	b := newReplica(t, p, st, 400*time.Millisecond, nil)
+	// Claims live 1 s (tokenTimeout + 5 s in production); the guard renews every 250 ms.
+	a := newReplica(t, p, st, time.Second, nil)
+	b := newReplica(t, p, st, time.Second, nil)
 	tok, _ := p.Fetch(context.Background(), rt0)
 	tok.Expiry = time.Now().Add(-time.Second) // due at once
 	a.c.Put(tok)
 	p.mu.Lock()
-	p.delay = 1200 * time.Millisecond // three claim lifetimes
+	p.delay = 2500 * time.Millisecond // over two claim lifetimes
 	p.mu.Unlock()
 	time.Sleep(900 * time.Millisecond) // both settled
 	var wg sync.WaitGroup
 	var ta, tb *oauth2.Token
 	wg.Add(2)
-	go func() { defer wg.Done(); ta = eventually(t, a, 4*time.Second) }()
-	go func() { defer wg.Done(); time.Sleep(100 * time.Millisecond); tb = eventually(t, b, 4*time.Second) }()
+	go func() { defer wg.Done(); ta = eventually(t, a, 6*time.Second) }()
+	go func() { defer wg.Done(); time.Sleep(100 * time.Millisecond); tb = eventually(t, b, 6*time.Second) }()
 	wg.Wait()
+	noReplay(t, p)
 	if calls, _ := p.stats(); calls != 2 || ta.AccessToken != tb.AccessToken {
 		t.Fatalf("%d provider calls, tokens %s / %s: want one refresh shared", calls, ta.AccessToken, tb.AccessToken)
 	}
-	noReplay(t, p)
 }
 
 // Row "Redis restarted empty": mid-refresh, the refresher puts its claim back; idle, the replicas

@@ -248,11 +248,17 @@ func (s *Shared) refresh(ctx context.Context, claimed sharedEntry, useRT string)
 	stop()
 	if err != nil {
 		if IsInvalidGrant(err) || IsReauthRequired(err) {
+			// The grant is dead (revoked, expired): publish that, so the other replicas ask for a
+			// Connect instead of each sending the dead refresh token once more.
 			s.mu.Lock()
-			if s.cur.tok != nil && s.cur.tok.RefreshToken == useRT {
-				s.cur.tok = &oauth2.Token{AccessToken: s.cur.tok.AccessToken, Expiry: s.cur.tok.Expiry}
-			}
+			s.cur = localState{tok: &oauth2.Token{}, gen: claimed.Gen + 1, born: claimed.Born, dirty: true}
 			s.mu.Unlock()
+			wctx, cancel := context.WithTimeout(s.ctx, storeOpTimeout)
+			defer cancel()
+			if !s.publishDirty(wctx) {
+				s.kickRepublish()
+			}
+			return nil, err
 		}
 		s.release(claimed)
 		return nil, err

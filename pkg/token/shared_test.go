@@ -381,3 +381,27 @@ func TestSharedClientCredentialsThreeReplicasOneFetch(t *testing.T) {
 		t.Fatalf("%d fetches", n)
 	}
 }
+
+// A refused refresh token is published as dead: the other replicas ask for a Connect instead of
+// each sending it once more.
+func TestSharedDeadGrantNotRetriedByOtherReplicas(t *testing.T) {
+	p, _, a, b := connected(t, 300*time.Millisecond, nil)
+	p.mu.Lock()
+	for k := range p.valid {
+		p.valid[k] = false
+	}
+	p.revoked = true
+	p.mu.Unlock()
+	time.Sleep(400 * time.Millisecond)
+	callsBefore, _ := p.stats()
+	if _, err := a.c.Token(context.Background()); !IsInvalidGrant(err) {
+		t.Fatalf("a: %v", err)
+	}
+	_, err := b.c.Token(context.Background())
+	if err == nil || !IsReauthRequired(err) || !strings.Contains(err.Error(), "click Connect") {
+		t.Fatalf("b: %v", err)
+	}
+	if calls, _ := p.stats(); calls != callsBefore+1 {
+		t.Fatalf("%d refresh attempts with the dead refresh token, want 1", calls-callsBefore)
+	}
+}

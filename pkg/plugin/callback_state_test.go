@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -85,5 +86,21 @@ func TestCallbackReplayRefusedOnAnotherReplica(t *testing.T) {
 				t.Fatalf("Redis key %s holds a secret in clear", k)
 			}
 		}
+	}
+}
+
+// Save & test says what a replica does while Redis is down with the authorization code grant.
+func TestHealthWithRedisDownAndAuthCode(t *testing.T) {
+	t.Setenv("OAUTH2REST_STATE_DIR", t.TempDir())
+	rs := startRedis(t)
+	f := newFixture(t)
+	d := newDS(t, withRedis(f.authCodeSettings(nil), rs.addr()))
+	if r := callback(t, d, consent(t, d)); r.status != 200 {
+		t.Fatalf("connect: %s", r.body)
+	}
+	rs.stop()
+	h, _ := d.CheckHealth(context.Background(), &backend.CheckHealthRequest{})
+	if !strings.Contains(h.Message, "shared token store (Redis) unavailable, serving the current access token without refreshing") {
+		t.Fatalf("health: %q", h.Message)
 	}
 }

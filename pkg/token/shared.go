@@ -126,19 +126,35 @@ type localState struct {
 // bounds how long a claim is honoured (longer than the token request timeout).
 func NewShared(inner Fetcher, store Store, codec Codec, key string, lockTTL time.Duration, logf func(string, ...any)) *Shared {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Shared{inner: inner, store: store, codec: codec, key: key, lockTTL: lockTTL, now: time.Now, logf: logf,
+	s := &Shared{inner: inner, store: store, codec: codec, key: key, lockTTL: lockTTL, now: time.Now, logf: logf,
 		id: randomID(), settle: settleTime, ctx: ctx, cancel: cancel, rotates: true}
+	if v, ok := handoff.LoadAndDelete(key); ok {
+		s.cur = v.(localState)
+	}
+	return s
 }
 
 // RequireRefreshToken says the grant cannot obtain a token without a refresh token (authorization
 // code): a replica holding none waits for one in the store instead of asking the endpoint.
 func (s *Shared) RequireRefreshToken() { s.needsRT = true }
 
-// Close stops the background republishing and waits for it.
+// Close stops the background republishing and waits for it. A token not yet published is handed
+// to the next instance for the same key in this process (a settings save rebuilds the instance),
+// which publishes it before refreshing.
 func (s *Shared) Close() {
+	s.mu.Lock()
 	s.cancel()
+	s.mu.Unlock()
 	s.wg.Wait()
+	s.mu.Lock()
+	if s.cur.dirty {
+		handoff.Store(s.key, s.cur)
+	}
+	s.mu.Unlock()
 }
+
+// handoff holds unpublished tokens of closed instances, by key, for their successors.
+var handoff sync.Map
 
 // Err is the last store failure, or nil while the store works.
 func (s *Shared) Err() error {

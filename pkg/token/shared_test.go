@@ -405,3 +405,29 @@ func TestSharedDeadGrantNotRetriedByOtherReplicas(t *testing.T) {
 		t.Fatalf("%d refresh attempts with the dead refresh token, want 1", calls-callsBefore)
 	}
 }
+
+// A settings save rebuilds the instance: a token its predecessor could not publish yet is handed
+// over and published before anyone refreshes from the store.
+func TestSharedUnpublishedTokenSurvivesInstanceRebuild(t *testing.T) {
+	p, st, a, b := connected(t, 300*time.Millisecond, nil)
+	time.Sleep(400 * time.Millisecond)
+	p.mu.Lock()
+	p.delay, p.lifetime = 200*time.Millisecond, time.Minute
+	p.mu.Unlock()
+	go func() { time.Sleep(80 * time.Millisecond); st.failWrites.Store(true) }()
+	ta, err := a.c.Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.c.Close()
+	a.sh.Close() // the old instance goes away before Redis takes writes again
+	st.failWrites.Store(false)
+	a2 := newReplica(t, p, st, 2*time.Second, nil)
+	a2.c.SetRefreshToken("rt-0") // what the settings still hold: older than anything
+	t2 := eventually(t, a2, 3*time.Second)
+	tb := eventually(t, b, 3*time.Second)
+	noReplay(t, p)
+	if t2.AccessToken != ta.AccessToken || tb.AccessToken != ta.AccessToken {
+		t.Fatalf("tokens %s / %s / %s: the unpublished one was not handed over", ta.AccessToken, t2.AccessToken, tb.AccessToken)
+	}
+}

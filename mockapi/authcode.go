@@ -25,19 +25,48 @@ var (
 	deadRefreshUses atomic.Int64
 )
 
+// refreshToken is one issued refresh token: the grant it belongs to and its place in the rotation.
+type refreshToken struct {
+	family, index int
+	valid         bool
+}
+
+// family is every token issued from one authorization code. Reusing a rotated-away refresh token
+// revokes all of them, as RFC 9700 4.14.2 recommends and Ory Hydra, Okta and Auth0 do.
+type family struct {
+	refreshTokens []string
+	accessTokens  []string
+	revoked       bool
+}
+
+// RefreshUse records one refresh attempt with a refresh token the server issued.
+type RefreshUse struct {
+	Family int  // grant, one per redeemed authorization code
+	Index  int  // 1 for the refresh token the code exchange returned, +1 per rotation
+	OK     bool // false: it had been used or revoked (a replay)
+}
+
 // RefreshGrants counts refresh_token grant requests (all servers in the process).
 func (s *Server) RefreshGrants() int64 { return refreshGrants.Load() }
 
 // DeadRefreshTokenUses counts refresh attempts with a refresh token that had already been rotated
-// away or revoked; a well-behaved client keeps this at zero.
+// away or revoked (all servers in the process); a well-behaved client keeps this at zero.
 func (s *Server) DeadRefreshTokenUses() int64 { return deadRefreshUses.Load() }
+
+// RefreshLog returns this server's refresh attempts with known refresh tokens, in order. A client
+// that never replays uses each family's indexes in strictly increasing order, all OK.
+func (s *Server) RefreshLog() []RefreshUse {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]RefreshUse(nil), s.refreshLog...)
+}
 
 // RevokeRefreshTokens kills every refresh token, as a user revoking consent would.
 func (s *Server) RevokeRefreshTokens() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for k := range s.refreshTokens {
-		s.refreshTokens[k] = false
+	for _, rt := range s.refreshTokens {
+		rt.valid = false
 	}
 }
 
@@ -95,28 +124,53 @@ func (s *Server) redeemCode(w http.ResponseWriter, form url.Values) bool {
 	return false
 }
 
-func (s *Server) rotateRefreshToken(w http.ResponseWriter, rt string) bool {
+// rotateRefreshToken spends rt and returns its family, or answers invalid_grant and returns 0. A
+// known but spent refresh token is a replay: the whole family is revoked.
+func (s *Server) rotateRefreshToken(w http.ResponseWriter, rt string) int {
 	refreshGrants.Add(1)
 	s.mu.Lock()
-	valid, known := s.refreshTokens[rt]
-	if valid {
-		s.refreshTokens[rt] = false // rotation: the old one dies now
+	info := s.refreshTokens[rt]
+	if info != nil {
+		s.refreshLog = append(s.refreshLog, RefreshUse{Family: info.family, Index: info.index, OK: info.valid})
 	}
-	s.mu.Unlock()
-	if !valid {
-		if known {
-			deadRefreshUses.Add(1)
+	switch {
+	case info == nil:
+		s.mu.Unlock()
+		writeError(w, http.StatusBadRequest, "invalid_grant", "unknown refresh token")
+		return 0
+	case !info.valid:
+		deadRefreshUses.Add(1)
+		f := s.families[info.family]
+		f.revoked = true
+		for _, t := range f.refreshTokens {
+			s.refreshTokens[t].valid = false
 		}
-		writeError(w, http.StatusBadRequest, "invalid_grant", "refresh token is invalid, expired or revoked")
-		return false
+		for _, t := range f.accessTokens {
+			delete(s.standardTokens, t)
+		}
+		s.mu.Unlock()
+		writeError(w, http.StatusBadRequest, "invalid_grant", "refresh token re-use was detected; all related tokens have been revoked")
+		return 0
 	}
-	return true
+	info.valid = false // rotation: the old one dies now
+	s.mu.Unlock()
+	return info.family
 }
 
-func (s *Server) issueRefreshToken() string {
+func (s *Server) newFamily() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := len(s.families) + 1
+	s.families[id] = &family{}
+	return id
+}
+
+func (s *Server) issueRefreshToken(fam int) string {
 	rt := newToken()
 	s.mu.Lock()
-	s.refreshTokens[rt] = true
+	f := s.families[fam]
+	f.refreshTokens = append(f.refreshTokens, rt)
+	s.refreshTokens[rt] = &refreshToken{family: fam, index: len(f.refreshTokens), valid: !f.revoked}
 	s.mu.Unlock()
 	return rt
 }

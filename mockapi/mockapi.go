@@ -80,8 +80,10 @@ type Server struct {
 	customTokens   map[string]struct{}  // valid custom tokens
 	standardTokens map[string]time.Time // valid standard tokens -> expiry
 	lastAPIHeaders http.Header
-	codes          map[string]authCode // authorization codes not yet redeemed
-	refreshTokens  map[string]bool     // refresh token -> still valid (false: rotated away)
+	codes          map[string]authCode      // authorization codes not yet redeemed
+	refreshTokens  map[string]*refreshToken // every refresh token issued, valid or not
+	families       map[int]*family          // grants (one per redeemed code), by id
+	refreshLog     []RefreshUse             // every refresh attempt with a known token, in order
 
 	now func() time.Time // clock for the metrics default range; guarded by mu
 }
@@ -99,7 +101,8 @@ func New(cfg Config) *Server {
 		customTokens:   make(map[string]struct{}),
 		standardTokens: make(map[string]time.Time),
 		codes:          make(map[string]authCode),
-		refreshTokens:  make(map[string]bool),
+		refreshTokens:  make(map[string]*refreshToken),
+		families:       make(map[int]*family),
 		now:            time.Now,
 	}
 }
@@ -240,18 +243,20 @@ func (s *Server) handleStandardToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var refresh string
+	fam := 0 // the grant the new access token belongs to (0: client credentials)
 	switch form.Get("grant_type") {
 	case "client_credentials":
 	case "authorization_code":
 		if !s.redeemCode(w, form) {
 			return
 		}
-		refresh = s.issueRefreshToken()
+		fam = s.newFamily()
+		refresh = s.issueRefreshToken(fam)
 	case "refresh_token":
-		if !s.rotateRefreshToken(w, form.Get("refresh_token")) {
+		if fam = s.rotateRefreshToken(w, form.Get("refresh_token")); fam == 0 {
 			return
 		}
-		refresh = s.issueRefreshToken()
+		refresh = s.issueRefreshToken(fam)
 	default:
 		writeError(w, http.StatusBadRequest, "unsupported_grant_type", "")
 		return
@@ -266,6 +271,9 @@ func (s *Server) handleStandardToken(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.standardTokens[tok] = now.Add(s.lifetime)
+	if f := s.families[fam]; f != nil {
+		f.accessTokens = append(f.accessTokens, tok)
+	}
 	s.mu.Unlock()
 
 	expiresIn := int64(s.lifetime / time.Second)

@@ -169,6 +169,9 @@ func (d *Datasource) buildClientGrant(cfg *settings.Settings, hc *http.Client, s
 		d.redis = sharedstore.New(sharedstore.Config{Address: cfg.Shared.Address, Username: cfg.Shared.Username,
 			Password: cfg.Shared.Password, DB: cfg.Shared.DB, TLS: cfg.Shared.TLS, KeyPrefix: cfg.Shared.KeyPrefix})
 		d.shared = token.NewShared(d.grant, d.redis, codec, sharedKey(d.uid, cfg.Token)+d.dpopKeyID(), cfg.Token.Timeout+5*time.Second, d.logger.Warn)
+		if cfg.Token.GrantType == settings.GrantAuthorizationCode {
+			d.shared.RequireRefreshToken()
+		}
 		fetcher = d.shared
 	}
 	d.tokens = token.NewCache(fetcher, cfg.Token.Timeout, nil)
@@ -187,6 +190,9 @@ func (d *Datasource) Dispose() {
 	}
 	for _, c := range d.transport {
 		c.CloseIdleConnections()
+	}
+	if d.shared != nil {
+		d.shared.Close()
 	}
 	if d.redis != nil {
 		_ = d.redis.Close()

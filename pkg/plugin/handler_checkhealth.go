@@ -8,6 +8,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/settings"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/upstream"
 )
 
@@ -71,6 +72,10 @@ func (d *Datasource) sharedStoreNote(ctx context.Context) string {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	if err := d.redis.Ping(ctx); err != nil {
+		if d.settings.Token.GrantType == settings.GrantAuthorizationCode {
+			// Rotating refresh tokens are not refreshed without Redis (docs/ha.md, failure table).
+			return "; shared token store (Redis) unavailable, serving the current access token without refreshing: " + err.Error()
+		}
 		return "; shared token store (Redis) unavailable, using the local cache: " + err.Error()
 	}
 	return "; shared token store (Redis) OK"

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -31,29 +30,6 @@ type oauthState struct {
 	Verifier    string    `json:"v,omitempty"`
 	RedirectURI string    `json:"r"`
 	Expires     time.Time `json:"e"`
-}
-
-// usedStates is process-wide so that a state stays used even if the instance is rebuilt between
-// the provider's redirect and a replay.
-var usedStates = struct {
-	sync.Mutex
-	m map[string]time.Time
-}{m: map[string]time.Time{}}
-
-func markStateUsed(nonce string, expires time.Time) bool {
-	usedStates.Lock()
-	defer usedStates.Unlock()
-	now := time.Now()
-	for n, exp := range usedStates.m {
-		if now.After(exp) {
-			delete(usedStates.m, n)
-		}
-	}
-	if _, used := usedStates.m[nonce]; used {
-		return false
-	}
-	usedStates.m[nonce] = expires
-	return true
 }
 
 // mayConnect: connecting decides which account the datasource acts as for everyone, so only an
@@ -139,7 +115,7 @@ func (d *Datasource) handleCallback(w http.ResponseWriter, r *http.Request) {
 		fail("this authorization was started by another Grafana user")
 		return
 	}
-	if !markStateUsed(st.Nonce, st.Expires) {
+	if !d.markStateUsed(r.Context(), st.Nonce, st.Expires) {
 		fail("this authorization response was already used (state replay): start again with Connect")
 		return
 	}

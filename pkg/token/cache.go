@@ -167,7 +167,7 @@ func (c *Cache) refresh() (*oauth2.Token, error) {
 	defer c.mu.Unlock()
 	if err != nil {
 		metricTokenRequests.WithLabelValues(outcome(err)).Inc()
-		if ctx.Err() != nil && c.base.Err() == nil {
+		if ctx.Err() != nil && c.base.Err() == nil && !isWait(err) {
 			err = &Error{Step: StepRequest, Msg: fmt.Sprintf("no answer within tokenTimeout (%s)", c.timeout)}
 		}
 		c.failures++
@@ -223,6 +223,11 @@ func (c *Cache) Put(tok *oauth2.Token) {
 // backoffFor is exponential with a cap and a little jitter (so replicas spread out), and honours a
 // server's Retry-After up to maxRetryAfter. Must be called with mu held.
 func (c *Cache) backoffFor(err error) time.Duration {
+	// A wait on the shared store or another replica (shared.go) is not the endpoint failing.
+	var w retryHint
+	if errors.As(err, &w) {
+		return w.RetryIn()
+	}
 	d := backoffBase << min(c.failures-1, 10)
 	d = min(d, backoffCap)
 	d -= time.Duration(rand.Int64N(int64(d) / 5)) // up to 20% shorter
@@ -241,6 +246,15 @@ func refreshAt(now, expiry time.Time) time.Time {
 		return now
 	}
 	return expiry.Add(-min(life/2, maxRefreshMargin))
+}
+
+// retryHint is an error caused by waiting for something other than the token endpoint (the shared
+// store, another replica): it says when to ask again, instead of the endpoint's backoff.
+type retryHint interface{ RetryIn() time.Duration }
+
+func isWait(err error) bool {
+	var w retryHint
+	return errors.As(err, &w)
 }
 
 func outcome(err error) string {

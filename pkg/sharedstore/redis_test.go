@@ -1,0 +1,265 @@
+package sharedstore
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// server is a real redis-server (Debian package redis-server; scripts/test-all.sh installs it).
+type server struct {
+	t    *testing.T
+	port int
+	args []string
+	tls  bool // the port is a TLS port; the plain one is off
+	cmd  *exec.Cmd
+}
+
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func startServer(t *testing.T, extra ...string) *server {
+	t.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		t.Fatal("redis-server is not installed (apt-get install redis-server; scripts/test-all.sh does it)")
+	}
+	s := &server{t: t, port: freePort(t)}
+	s.args = append([]string{"--bind", "127.0.0.1", "--save", "", "--appendonly", "no"}, extra...)
+	s.start()
+	t.Cleanup(s.stop)
+	return s
+}
+
+func (s *server) addr() string { return fmt.Sprintf("127.0.0.1:%d", s.port) }
+
+func (s *server) start() {
+	s.t.Helper()
+	args := append([]string{"--port", fmt.Sprint(s.port)}, s.args...)
+	if s.tls {
+		args = append([]string{"--port", "0", "--tls-port", fmt.Sprint(s.port)}, s.args...)
+	}
+	s.cmd = exec.Command("redis-server", args...)
+	if err := s.cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	for range 100 {
+		if c, err := net.Dial("tcp", s.addr()); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	s.t.Fatal("redis-server did not start")
+}
+
+func (s *server) stop() {
+	if s.cmd != nil {
+		_ = s.cmd.Process.Kill()
+		_ = s.cmd.Wait()
+		s.cmd = nil
+	}
+}
+
+func newStore(t *testing.T, cfg Config) *Redis {
+	r := New(cfg)
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+func TestCompareAndSwap(t *testing.T) {
+	srv := startServer(t)
+	r := newStore(t, Config{Address: srv.addr(), KeyPrefix: "p:"})
+	ctx := context.Background()
+	must := func(ok bool, err error, want bool, what string) {
+		t.Helper()
+		if err != nil || ok != want {
+			t.Fatalf("%s: ok=%v err=%v, want %v", what, ok, err, want)
+		}
+	}
+	ok, err := r.CompareAndSwap(ctx, "k", "", "v1", 0)
+	must(ok, err, true, "create on absent")
+	ok, err = r.CompareAndSwap(ctx, "k", "", "v1b", 0)
+	must(ok, err, false, "create when present")
+	ok, err = r.CompareAndSwap(ctx, "k", "stale", "v2", 0)
+	must(ok, err, false, "swap from a value that is not there")
+	ok, err = r.CompareAndSwap(ctx, "k", "v1", "v2", 0)
+	must(ok, err, true, "swap from the current value")
+	snap, err := r.Get(ctx, "k")
+	if err != nil || !snap.Found || snap.Value != "v2" {
+		t.Fatalf("get after swaps: %+v %v", snap, err)
+	}
+	if d := time.Since(snap.Now); d < -time.Minute || d > time.Minute || snap.Epoch == "" {
+		t.Fatalf("store clock %v / epoch %q", snap.Now, snap.Epoch)
+	}
+	// With a TTL the value expires by itself (claims without a refresh token, client credentials).
+	ok, err = r.CompareAndSwap(ctx, "t", "", "x", 150*time.Millisecond)
+	must(ok, err, true, "create with ttl")
+	time.Sleep(300 * time.Millisecond)
+	if snap, _ := r.Get(ctx, "t"); snap.Found {
+		t.Fatal("value with a ttl did not expire")
+	}
+	snap, _ = r.Get(ctx, "absent")
+	if snap.Found || snap.Value != "" {
+		t.Fatalf("absent key: %+v", snap)
+	}
+}
+
+// SetNX is the single-use marker of callback states: only the first caller wins, and the marker
+// expires with the state (the lock expiry of the issue).
+func TestSetNXExpires(t *testing.T) {
+	srv := startServer(t)
+	r := newStore(t, Config{Address: srv.addr()})
+	ctx := context.Background()
+	if ok, err := r.SetNX(ctx, "n", "1", 200*time.Millisecond); !ok || err != nil {
+		t.Fatal("first SetNX", ok, err)
+	}
+	if ok, err := r.SetNX(ctx, "n", "1", 200*time.Millisecond); ok || err != nil {
+		t.Fatal("second SetNX won", ok, err)
+	}
+	time.Sleep(400 * time.Millisecond)
+	if ok, err := r.SetNX(ctx, "n", "1", time.Second); !ok || err != nil {
+		t.Fatal("SetNX after expiry", ok, err)
+	}
+}
+
+// The epoch changes when Redis restarts empty, so replicas learn that data was lost.
+func TestEpochChangesWhenRedisLosesItsData(t *testing.T) {
+	srv := startServer(t)
+	r := newStore(t, Config{Address: srv.addr()})
+	ctx := context.Background()
+	a, err := r.Get(ctx, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := r.Get(ctx, "k")
+	if a.Epoch == "" || a.Epoch != b.Epoch {
+		t.Fatalf("epoch not stable: %q %q", a.Epoch, b.Epoch)
+	}
+	srv.stop()
+	if _, err := r.Get(ctx, "k"); err == nil {
+		t.Fatal("no error while Redis is down")
+	}
+	srv.start()
+	var c = b
+	for range 20 { // go-redis redials on the next command
+		if c, err = r.Get(ctx, "k"); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil || c.Epoch == "" || c.Epoch == a.Epoch {
+		t.Fatalf("epoch after restart %q (before %q), err %v", c.Epoch, a.Epoch, err)
+	}
+}
+
+// Key prefix and database number keep datasources and deployments apart.
+func TestKeyPrefixAndDB(t *testing.T) {
+	srv := startServer(t)
+	ctx := context.Background()
+	a := newStore(t, Config{Address: srv.addr(), KeyPrefix: "a:"})
+	b := newStore(t, Config{Address: srv.addr(), KeyPrefix: "b:"})
+	d3 := newStore(t, Config{Address: srv.addr(), KeyPrefix: "a:", DB: 3})
+	if ok, err := a.CompareAndSwap(ctx, "k", "", "va", 0); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	if s, _ := b.Get(ctx, "k"); s.Found {
+		t.Fatal("another prefix sees the key")
+	}
+	if s, _ := d3.Get(ctx, "k"); s.Found {
+		t.Fatal("another database sees the key")
+	}
+	raw := redis.NewClient(&redis.Options{Addr: srv.addr()})
+	defer raw.Close()
+	if v, err := raw.Get(ctx, "a:k").Result(); err != nil || v != "va" {
+		t.Fatalf("raw key a:k = %q, %v", v, err)
+	}
+	if ok, _ := d3.CompareAndSwap(ctx, "k", "", "v3", 0); !ok {
+		t.Fatal("write to db 3")
+	}
+	raw3 := redis.NewClient(&redis.Options{Addr: srv.addr(), DB: 3})
+	defer raw3.Close()
+	if v, _ := raw3.Get(ctx, "a:k").Result(); v != "v3" {
+		t.Fatalf("db 3 holds %q", v)
+	}
+	if v, _ := raw.Get(ctx, "a:k").Result(); v != "va" {
+		t.Fatalf("db 0 changed to %q", v)
+	}
+}
+
+// TLS: a redis-server with only a TLS port and a private CA; the store verifies the server against
+// RootCAs (and fails against the system roots).
+func TestTLS(t *testing.T) {
+	dir := t.TempDir()
+	caPool := writeCert(t, dir)
+	port := freePort(t)
+	srv := &server{t: t, port: port, tls: true, args: []string{"--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--tls-cert-file", filepath.Join(dir, "cert.pem"),
+		"--tls-key-file", filepath.Join(dir, "key.pem"), "--tls-ca-cert-file", filepath.Join(dir, "cert.pem"),
+		"--tls-auth-clients", "no"}}
+	srv.start()
+	t.Cleanup(srv.stop)
+	ctx := context.Background()
+	r := newStore(t, Config{Address: srv.addr(), TLS: true, RootCAs: caPool})
+	if err := r.Ping(ctx); err != nil {
+		t.Fatalf("TLS ping: %v", err)
+	}
+	if ok, err := r.CompareAndSwap(ctx, "k", "", "v", 0); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	if err := newStore(t, Config{Address: srv.addr(), TLS: true}).Ping(ctx); err == nil {
+		t.Fatal("a certificate from an unknown CA was accepted")
+	}
+	if err := newStore(t, Config{Address: srv.addr()}).Ping(ctx); err == nil {
+		t.Fatal("plain text reached a TLS-only port")
+	}
+}
+
+func writeCert(t *testing.T, dir string) *x509.CertPool {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cert.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "key.pem"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return pool
+}

@@ -85,13 +85,13 @@ type Token struct {
 	Params            []NameValue
 
 	// Authorization code grant.
-	AuthURL      string
-	AuthParams   []NameValue
-	RedirectURL  string // empty: derived from Grafana's app URL and the datasource uid
-	Issuer       string // expected `iss` on the callback (RFC 9207); empty: the authUrl's origin
-	UsePKCE      bool
+	AuthURL     string
+	AuthParams  []NameValue
+	RedirectURL string // empty: derived from Grafana's app URL and the datasource uid
+	Issuer      string // expected `iss` on the callback (RFC 9207); empty: the authUrl's origin
+	UsePKCE     bool
 	// UsePKCESet: usePkce was written explicitly (else discovery may decide, clientauth.go).
-	UsePKCESet bool
+	UsePKCESet   bool
 	RefreshToken string // from secureJsonData.refreshToken (provisioned), if any
 	// SealedRefreshToken is secureJsonData.sealedRefreshToken: the newest refresh token, sealed by
 	// the backend and saved by the ConfigEditor.

@@ -115,6 +115,9 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	if err := c.checkHeaders(req.Header); err != nil {
 		return nil, err
 	}
+	if err := c.checkParams(req.Params); err != nil {
+		return nil, err
+	}
 	method := strings.ToUpper(strings.TrimSpace(req.Method))
 	if method == "" {
 		method = http.MethodGet
@@ -170,7 +173,7 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, req Reques
 	if c.cfg.ClientIDHeaderName != "" {
 		hr.Header.Set(c.cfg.ClientIDHeaderName, c.cfg.ClientID)
 	}
-	hr.Header.Set(c.cfg.TokenHeaderName, strings.Replace(c.cfg.TokenHeaderTemplate, settings.TokenPlaceholder, accessToken, 1))
+	c.placeToken(hr, accessToken)
 
 	resp, err := c.http.Do(hr)
 	if err != nil {
@@ -196,7 +199,7 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, req Reques
 	if int64(len(data)) > c.cfg.MaxResponseBytes {
 		return nil, &Error{Step: StepReply, Status: resp.StatusCode, Msg: fmt.Sprintf("reply is larger than maxResponseBytes (%d bytes)", c.cfg.MaxResponseBytes)}
 	}
-	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: c.redactBody(data, accessToken), URL: resp.Request.URL}, nil
+	return &Response{Status: resp.StatusCode, Header: c.replyHeader(resp.Header, accessToken), Body: c.redactBody(data, accessToken), URL: c.withoutToken(resp.Request.URL)}, nil
 }
 
 // readBody reads the reply, at most limit+1 bytes (one more than allowed, to detect a larger reply).

@@ -19,6 +19,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
 
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/discovery"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/settings"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/sharedstore"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/token"
@@ -57,6 +58,9 @@ type Datasource struct {
 	// Optional shared token store (Grafana in high availability).
 	redis  *sharedstore.Redis
 	shared *token.Shared
+
+	// discovery reads the provider's metadata when issuerUrl is set (discovery.go).
+	discovery *discovery.Client
 }
 
 // sharedKey names this datasource's token in the shared store; the hash changes with the token
@@ -106,7 +110,7 @@ func (d *Datasource) build(ctx context.Context, s backend.DataSourceInstanceSett
 	// One transport (one keep-alive connection pool) per instance, shared by the token client and the
 	// API client: token.NewGrant and upstream.New each copy the client and set their own redirect
 	// policy, so they differ only in that.
-	hc, err := transport.New(opts)
+	hc, err := transport.New(opts, secretQueryParams(cfg.Upstream)...)
 	if err != nil {
 		d.configErr = fmt.Errorf("building the HTTP client: %w", err)
 		return
@@ -120,9 +124,10 @@ func (d *Datasource) build(ctx context.Context, s backend.DataSourceInstanceSett
 		d.configErr = err
 		return
 	}
+	d.setupDiscovery(cfg, hc)
 	var fetcher token.Fetcher = d.grant
 	if cfg.Shared.Kind == "redis" {
-		codec, err := vault.NewSealer(cfg.Token.ClientSecret, "shared-token", d.uid)
+		codec, err := vault.NewSealer(cfg.Token.SealingSecret(), "shared-token", d.uid)
 		if err != nil {
 			d.configErr = err
 			return

@@ -20,11 +20,15 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	if d.configErr != nil {
 		return fail("Settings: " + d.configErr.Error())
 	}
+	found, err := d.discoveryNote(ctx)
+	if err != nil {
+		return fail(err.Error())
+	}
 	tok, err := d.tokens.Token(ctx)
 	if err != nil {
-		return fail(err.Error() + d.sharedStoreNote(ctx))
+		return fail(found + err.Error() + d.sharedStoreNote(ctx))
 	}
-	msg := fmt.Sprintf("Token obtained (expires in %s)", humanDuration(time.Until(tok.Expiry))) + d.sharedStoreNote(ctx)
+	msg := found + fmt.Sprintf("Token obtained (expires in %s)", humanDuration(time.Until(tok.Expiry))) + d.sharedStoreNote(ctx)
 	path := d.settings.Upstream.HealthCheckPath
 	if path == "" {
 		return &backend.CheckHealthResult{Status: backend.HealthStatusOk,

@@ -252,6 +252,9 @@ func (c *Client) describe(resp *Response, accessToken string) string {
 	msg := http.StatusText(resp.Status)
 	if resp.Status == http.StatusUnauthorized {
 		msg = "the API rejected the token twice (a fresh token was fetched after the first 401); check tokenHeaderName, tokenHeaderTemplate and the client's permissions"
+		if c.cfg.TokenPlacement == settings.PlacementQuery {
+			msg = "the API rejected the token twice (a fresh token was fetched after the first 401); check tokenQueryParam and the client's permissions"
+		}
 	} else if resp.Status == http.StatusForbidden {
 		msg = "the API refused access (403); check the scopes and the client's permissions"
 	}

@@ -54,6 +54,7 @@ type assertionState struct {
 	certCN     string                      // tls_client_auth: expected subject CN
 	seenJTI    map[string]time.Time
 	last       map[string]any // claims of the last accepted assertion
+	lastHeader map[string]any // its JOSE header
 	lastMethod string
 }
 
@@ -81,6 +82,13 @@ func (s *Server) SetClientCertSubject(cn string) {
 	s.assert.mu.Lock()
 	defer s.assert.mu.Unlock()
 	s.assert.certCN = cn
+}
+
+// LastAssertionHeader returns the JOSE header (alg, kid, typ) of the last accepted assertion.
+func (s *Server) LastAssertionHeader() map[string]any {
+	s.assert.mu.Lock()
+	defer s.assert.mu.Unlock()
+	return s.assert.lastHeader
 }
 
 // LastAssertion returns the claims of the last accepted assertion and how the client
@@ -186,7 +194,7 @@ func (s *Server) checkClientAssertion(r *http.Request, form url.Values) *oauthEr
 	if e := s.checkClaims(r, claims, true); e != nil {
 		return e
 	}
-	s.recordMethod(method, claims)
+	s.recordMethod(method, claims, header)
 	return nil
 }
 
@@ -213,7 +221,7 @@ func (s *Server) checkJWTBearerGrant(r *http.Request, form url.Values) (string, 
 		e.code, e.status = "invalid_grant", http.StatusBadRequest
 		return "", e
 	}
-	s.recordMethod("jwt_bearer", claims)
+	s.recordMethod("jwt_bearer", claims, header)
 	if sc, ok := claims["scope"].(string); ok {
 		return sc, nil
 	}
@@ -267,10 +275,13 @@ func (s *Server) checkClaims(r *http.Request, c map[string]any, clientAuth bool)
 	return nil
 }
 
-func (s *Server) recordMethod(m string, claims map[string]any) {
+func (s *Server) recordMethod(m string, claims map[string]any, header ...map[string]any) {
 	s.assert.mu.Lock()
 	defer s.assert.mu.Unlock()
-	s.assert.lastMethod, s.assert.last = m, claims
+	s.assert.lastMethod, s.assert.last, s.assert.lastHeader = m, claims, nil
+	if len(header) > 0 {
+		s.assert.lastHeader = header[0]
+	}
 }
 
 func audienceHas(aud any, want ...string) bool {

@@ -60,6 +60,9 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Msg }
 
+// HTTPStatus is the status of the last document URL tried (token.DiscoveryError reads it).
+func (e *Error) HTTPStatus() int { return e.Status }
+
 // Client reads and caches one issuer's metadata. Safe for concurrent use.
 type Client struct {
 	issuer string
@@ -113,7 +116,7 @@ func (c *Client) Metadata(ctx context.Context) (*Metadata, error) {
 		}
 		return r.Val.(*Metadata), nil
 	case <-ctx.Done():
-		return nil, &Error{Msg: fmt.Sprintf("discovery: gave up waiting for the metadata: %v", ctx.Err())}
+		return nil, &Error{Msg: fmt.Sprintf("gave up waiting for the metadata: %v", ctx.Err())}
 	}
 }
 
@@ -131,7 +134,7 @@ func (c *Client) TokenURL(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if m.TokenEndpoint == "" {
-		return "", &Error{Msg: "discovery: the metadata at " + m.Source + " has no token_endpoint; set tokenUrl"}
+		return "", &Error{Msg: "the metadata at " + m.Source + " has no token_endpoint; set tokenUrl"}
 	}
 	return m.TokenEndpoint, nil
 }
@@ -149,7 +152,7 @@ func (c *Client) Stale() {
 func DocumentURLs(issuer string) ([]string, error) {
 	u, err := url.Parse(issuer)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, &Error{Msg: fmt.Sprintf("discovery: issuerUrl %q is not an http(s) URL without query or fragment", issuer)}
+		return nil, &Error{Msg: fmt.Sprintf("issuerUrl %q is not an http(s) URL without query or fragment", issuer)}
 	}
 	path := strings.TrimRight(u.EscapedPath(), "/")
 	origin := u.Scheme + "://" + u.Host
@@ -175,44 +178,44 @@ func (c *Client) fetch(ctx context.Context) (*Metadata, error) {
 		}
 		status = st
 		if st == http.StatusOK || ctx.Err() != nil {
-			return nil, &Error{Status: st, Msg: err.Error()}
+			return nil, &Error{Msg: err.Error()} // the document was read: its content is wrong
 		}
 		tried = append(tried, err.Error())
 	}
-	return nil, &Error{Status: status, Msg: "discovery: no metadata found (" + strings.Join(tried, "; ") + ")"}
+	return nil, &Error{Status: status, Msg: "no metadata found (" + strings.Join(tried, "; ") + ")"}
 }
 
 func (c *Client) fetchOne(ctx context.Context, docURL string) (*Metadata, int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, docURL, nil)
 	if err != nil {
-		return nil, 0, fmt.Errorf("discovery: %s: %v", docURL, err)
+		return nil, 0, fmt.Errorf("%s: %v", docURL, err)
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, 0, fmt.Errorf("discovery: %s: no answer within %s", docURL, Timeout)
+			return nil, 0, fmt.Errorf("%s: no answer within %s", docURL, Timeout)
 		}
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, 0, fmt.Errorf("discovery: %s: %v", docURL, err)
+		return nil, 0, fmt.Errorf("%s: %v", docURL, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, resp.StatusCode, fmt.Errorf("discovery: %s answered HTTP %d", docURL, resp.StatusCode)
+		return nil, resp.StatusCode, fmt.Errorf("%s answered HTTP %d", docURL, resp.StatusCode)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBytes+1))
 	if err != nil {
-		return nil, resp.StatusCode, fmt.Errorf("discovery: %s: reading the document: %v", docURL, err)
+		return nil, resp.StatusCode, fmt.Errorf("%s: reading the document: %v", docURL, err)
 	}
 	if len(body) > MaxBytes {
-		return nil, resp.StatusCode, fmt.Errorf("discovery: %s: document larger than %d bytes", docURL, MaxBytes)
+		return nil, resp.StatusCode, fmt.Errorf("%s: document larger than %d bytes", docURL, MaxBytes)
 	}
 	var m Metadata
 	if err := json.Unmarshal(body, &m); err != nil {
-		return nil, resp.StatusCode, fmt.Errorf("discovery: %s: not a JSON metadata document", docURL)
+		return nil, resp.StatusCode, fmt.Errorf("%s: not a JSON metadata document", docURL)
 	}
 	m.Source = docURL
 	if err := c.check(&m); err != nil {
@@ -226,7 +229,7 @@ func (c *Client) fetchOne(ctx context.Context, docURL string) (*Metadata, int, e
 // issuer (a downgrade that would put the client secret on the wire).
 func (c *Client) check(m *Metadata) error {
 	if m.Issuer != c.issuer {
-		return fmt.Errorf("discovery: issuer mismatch: got %q, configured %q (issuerUrl must equal the metadata's issuer exactly, trailing slash included)", clip(m.Issuer), c.issuer)
+		return fmt.Errorf("issuer mismatch: got %q, configured %q (issuerUrl must equal the metadata's issuer exactly, trailing slash included)", clip(m.Issuer), c.issuer)
 	}
 	secure := strings.HasPrefix(c.issuer, "https://")
 	for _, e := range []struct{ name, v string }{{"token_endpoint", m.TokenEndpoint}, {"authorization_endpoint", m.AuthorizationEndpoint}} {
@@ -235,7 +238,7 @@ func (c *Client) check(m *Metadata) error {
 		}
 		u, err := url.Parse(e.v)
 		if err != nil || u.Host == "" || u.User != nil || u.Fragment != "" || (u.Scheme != "https" && (u.Scheme != "http" || secure)) {
-			return fmt.Errorf("discovery: %s %q is not an absolute %s URL", e.name, clip(e.v), map[bool]string{true: "https", false: "http(s)"}[secure])
+			return fmt.Errorf("%s %q is not an absolute %s URL", e.name, clip(e.v), map[bool]string{true: "https", false: "http(s)"}[secure])
 		}
 	}
 	return nil

@@ -41,7 +41,7 @@ func (d *Datasource) authEndpoint(ctx context.Context) (string, bool, error) {
 	m, err := d.discovery.Metadata(ctx)
 	if err != nil {
 		if t.AuthURL == "" {
-			return "", false, err
+			return "", false, token.DiscoveryError(err)
 		}
 		return t.AuthURL, t.UsePKCE, nil
 	}
@@ -53,7 +53,7 @@ func (d *Datasource) authEndpoint(ctx context.Context) (string, bool, error) {
 		return t.AuthURL, pkce, nil
 	}
 	if m.AuthorizationEndpoint == "" {
-		return "", false, fmt.Errorf("discovery: the metadata at %s has no authorization_endpoint; set authUrl", m.Source)
+		return "", false, &token.Error{Step: token.StepDiscovery, Msg: fmt.Sprintf("the metadata at %s has no authorization_endpoint; set authUrl", m.Source)}
 	}
 	return m.AuthorizationEndpoint, pkce, nil
 }
@@ -66,7 +66,7 @@ func (d *Datasource) discoveryNote(ctx context.Context) (string, error) {
 	}
 	m, err := d.discovery.Metadata(ctx)
 	if err != nil {
-		return "", &token.Error{Step: token.StepDiscovery, Msg: err.Error()}
+		return "", token.DiscoveryError(err)
 	}
 	var found []string
 	t := d.settings.Token

@@ -2,6 +2,7 @@ package token
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 
@@ -30,9 +31,19 @@ func (g *Grant) tokenURL(ctx context.Context) (string, error) {
 	}
 	u, err := g.endpoints.TokenURL(ctx)
 	if err != nil {
-		return "", &Error{Step: StepDiscovery, Msg: g.redact.String(err.Error())}
+		return "", DiscoveryError(err)
 	}
 	return u, nil
+}
+
+// DiscoveryError is err as a failure of the discovery step, with the HTTP status it carries.
+func DiscoveryError(err error) *Error {
+	e := &Error{Step: StepDiscovery, Msg: err.Error()}
+	var hs interface{ HTTPStatus() int }
+	if errors.As(err, &hs) {
+		e.Status = hs.HTTPStatus()
+	}
+	return e
 }
 
 // markStale asks discovery to read the metadata again after the endpoint it named failed in a way

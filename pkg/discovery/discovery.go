@@ -65,9 +65,10 @@ func (e *Error) HTTPStatus() int { return e.Status }
 
 // Client reads and caches one issuer's metadata. Safe for concurrent use.
 type Client struct {
-	issuer string
-	http   *http.Client
-	now    func() time.Time
+	issuer  string
+	http    *http.Client
+	now     func() time.Time
+	timeout time.Duration // Timeout outside tests
 
 	sf      singleflight.Group
 	mu      sync.Mutex // guards cur and at; never held across a fetch
@@ -81,7 +82,7 @@ type Client struct {
 func New(issuer string, hc *http.Client) *Client {
 	c := *hc
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &Client{issuer: issuer, http: &c, now: time.Now}
+	return &Client{issuer: issuer, http: &c, now: time.Now, timeout: Timeout}
 }
 
 // Issuer is the configured issuer.
@@ -97,7 +98,7 @@ func (c *Client) Metadata(ctx context.Context) (*Metadata, error) {
 	}
 	ch := c.sf.DoChan("meta", func() (any, error) {
 		// Detached from the caller (a cancelled caller must not fail the others), bounded by Timeout.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), Timeout)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
 		defer cancel()
 		m, err := c.fetch(ctx)
 		c.mu.Lock()
@@ -194,7 +195,7 @@ func (c *Client) fetchOne(ctx context.Context, docURL string) (*Metadata, int, e
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, 0, fmt.Errorf("%s: no answer within %s", docURL, Timeout)
+			return nil, 0, fmt.Errorf("%s: no answer within %s", docURL, c.timeout)
 		}
 		var ue *url.Error
 		if errors.As(err, &ue) {

@@ -300,7 +300,7 @@ func Load(s backend.DataSourceInstanceSettings) (*Settings, error) {
 		return nil, err
 	}
 	// Discovery (issuerUrl) or a service-account key may supply the token endpoint.
-	if t.IssuerURL != "" || t.ServiceAccountTokenURI != "" {
+	if t.IssuerURL != "" || t.ServiceAccountKey != "" {
 		t.URL, err = optionalURL("tokenUrl", w.TokenURL)
 		if t.URL == "" && err == nil && t.IssuerURL == "" {
 			t.URL, err = parseHTTPURL("secureJsonData.serviceAccountKey token_uri", t.ServiceAccountTokenURI)

@@ -7,7 +7,9 @@ import (
 	"crypto/elliptic"
 	"crypto/hmac"
 	"crypto/rsa"
+	"crypto/sha1" //nolint:gosec // x5t is a SHA-1 thumbprint by definition
 	"crypto/sha256"
+	"crypto/x509"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
@@ -50,6 +52,7 @@ const (
 type assertionState struct {
 	mu         sync.Mutex
 	clientKey  crypto.PublicKey            // private_key_jwt key of the configured client
+	clientCert *x509.Certificate           // if set: assertions must name it in x5t (Azure AD style)
 	issuers    map[string]crypto.PublicKey // jwt_bearer: iss -> key
 	certCN     string                      // tls_client_auth: expected subject CN
 	seenJTI    map[string]time.Time
@@ -64,6 +67,15 @@ func (s *Server) SetClientPublicKey(pub crypto.PublicKey) {
 	s.assert.mu.Lock()
 	defer s.assert.mu.Unlock()
 	s.assert.clientKey = pub
+}
+
+// SetClientCertificate registers the client's certificate, as Azure AD certificate credentials do:
+// its public key verifies private_key_jwt assertions, whose header must carry the certificate's
+// SHA-1 thumbprint in x5t (or its SHA-256 thumbprint in x5t#S256).
+func (s *Server) SetClientCertificate(c *x509.Certificate) {
+	s.assert.mu.Lock()
+	defer s.assert.mu.Unlock()
+	s.assert.clientCert, s.assert.clientKey = c, c.PublicKey
 }
 
 // RegisterJWTIssuer accepts JWT-bearer grant assertions from iss signed with pub.
@@ -178,7 +190,14 @@ func (s *Server) checkClientAssertion(r *http.Request, form url.Values) *oauthEr
 	} else {
 		s.assert.mu.Lock()
 		key = s.assert.clientKey
+		cert := s.assert.clientCert
 		s.assert.mu.Unlock()
+		if cert != nil {
+			s1, s256 := sha1.Sum(cert.Raw), sha256.Sum256(cert.Raw)
+			if header["x5t"] != base64.RawURLEncoding.EncodeToString(s1[:]) && header["x5t#S256"] != base64.RawURLEncoding.EncodeToString(s256[:]) {
+				return refuse(http.StatusUnauthorized, "invalid_client", "client_assertion: x5t does not match the registered certificate")
+			}
+		}
 	}
 	if err := verifyJWS(form.Get("client_assertion"), alg, key); err != nil {
 		return refuse(http.StatusUnauthorized, "invalid_client", "client_assertion: %v", err)

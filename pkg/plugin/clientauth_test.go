@@ -628,3 +628,29 @@ func TestAssertionSecretsNeverLeak(t *testing.T) {
 		}
 	}
 }
+
+// TestPrivateKeyWithCertificate: Azure AD certificate credentials. The certificate pasted after the
+// key adds its thumbprints (x5t, x5t#S256); mockapi, like Azure, refuses an assertion without them.
+func TestPrivateKeyWithCertificate(t *testing.T) {
+	testKeys(t)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "grafana"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, rsaA.Public(), rsaA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	certPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	f := newFixture(t)
+	f.mock.SetClientCertificate(cert)
+	js := map[string]any{"tokenUrl": f.srv.URL + mockapi.PathOAuthToken, "clientAuth": "private_key_jwt", "jwtAlg": "PS256"}
+	mustQuery(t, newDS(t, f.settings("/api", js, map[string]string{"clientId": clientID, "privateKey": pemOf(t, rsaA) + certPEM})))
+	if h := f.mock.LastAssertionHeader(); h["x5t"] == nil || h["x5t#S256"] == nil {
+		t.Errorf("header %v", h)
+	}
+	queryError(t, newDS(t, f.settings("/api", js, map[string]string{"clientId": clientID, "privateKey": pemOf(t, rsaA)})), "x5t does not match the registered certificate")
+	// A certificate of another key is refused by the settings.
+	h := checkHealth(t, newDS(t, f.settings("/api", js, map[string]string{"clientId": clientID, "privateKey": pemOf(t, rsaB) + certPEM})))
+	if !strings.Contains(h.Message, "invalid setting secureJsonData.privateKey: private key: the certificate is not the key's") {
+		t.Errorf("mismatched certificate: %s", h.Message)
+	}
+}

@@ -48,12 +48,15 @@ const maxSecretKeyBytes = 64 << 10
 // Assertion is how JWT assertions are signed, for private_key_jwt, client_secret_jwt and the
 // jwt_bearer grant.
 type Assertion struct {
-	Alg      string
-	KeyID    string
-	Key      crypto.Signer // RSA or EC P-256; nil for client_secret_jwt
-	Audience string        // empty: the token endpoint
-	Issuer   string        // jwt_bearer: `iss` (default: the client id or client_email)
-	Subject  string        // jwt_bearer: `sub` (default: the issuer; none for a service account)
+	Alg   string
+	KeyID string
+	Key   crypto.Signer // RSA or EC P-256; nil for client_secret_jwt
+	// Certificate, when pasted after the key in privateKey, adds the x5t and x5t#S256 headers
+	// (its SHA-1 and SHA-256 thumbprints), which Azure AD certificate credentials require.
+	Certificate *x509.Certificate
+	Audience    string // empty: the token endpoint
+	Issuer      string // jwt_bearer: `iss` (default: the client id or client_email)
+	Subject     string // jwt_bearer: `sub` (default: the issuer; none for a service account)
 	// ScopeClaim puts the scopes into the assertion (`scope` claim) instead of the form, as Google's
 	// service-account flow wants.
 	ScopeClaim bool
@@ -84,7 +87,7 @@ func loadClientAuth(t *Token, w wire, secure map[string]string) error {
 			return err
 		}
 	} else if pemText := secure["privateKey"]; strings.TrimSpace(pemText) != "" {
-		if t.Assertion.Key, err = ParsePrivateKey(pemText); err != nil {
+		if t.Assertion.Key, t.Assertion.Certificate, err = ParsePrivateKey(pemText); err != nil {
 			return &FieldError{"secureJsonData.privateKey", err.Error()}
 		}
 		t.PrivateKeyPEM = pemText
@@ -202,16 +205,54 @@ func loadAssertion(t *Token, w wire) error {
 	return nil
 }
 
-// ParsePrivateKey reads a PEM private key: PKCS #8, PKCS #1 (RSA) or SEC 1 (EC). RSA keys need at
-// least 2048 bits, EC keys the P-256 curve (ES256). Errors never quote the key.
-func ParsePrivateKey(text string) (crypto.Signer, error) {
+// ParsePrivateKey reads a PEM private key: PKCS #8, PKCS #1 (RSA) or SEC 1 (EC), optionally
+// followed (or preceded) by its X.509 certificate. RSA keys need at least 2048 bits, EC keys the
+// P-256 curve (ES256); a certificate must be the key's. Errors never quote the key.
+func ParsePrivateKey(text string) (crypto.Signer, *x509.Certificate, error) {
 	if len(text) > maxSecretKeyBytes {
-		return nil, fmt.Errorf("private key: larger than %d bytes", maxSecretKeyBytes)
+		return nil, nil, fmt.Errorf("private key: larger than %d bytes", maxSecretKeyBytes)
 	}
-	block, _ := pem.Decode([]byte(strings.TrimSpace(text)))
-	if block == nil {
-		return nil, fmt.Errorf("private key: not PEM (expected -----BEGIN PRIVATE KEY-----)")
+	var keyBlock *pem.Block
+	var cert *x509.Certificate
+	rest := []byte(strings.TrimSpace(text))
+	for {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			break
+		}
+		if b.Type == "CERTIFICATE" {
+			if cert != nil {
+				return nil, nil, fmt.Errorf("private key: more than one certificate; paste only the key's own")
+			}
+			c, err := x509.ParseCertificate(b.Bytes)
+			if err != nil {
+				return nil, nil, fmt.Errorf("private key: the CERTIFICATE block is not readable")
+			}
+			cert = c
+			continue
+		}
+		if keyBlock != nil {
+			return nil, nil, fmt.Errorf("private key: more than one key block")
+		}
+		keyBlock = b
 	}
+	if keyBlock == nil {
+		return nil, nil, fmt.Errorf("private key: not PEM (expected -----BEGIN PRIVATE KEY-----)")
+	}
+	key, err := parseKeyBlock(keyBlock)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cert != nil {
+		if pub, ok := cert.PublicKey.(interface{ Equal(crypto.PublicKey) bool }); !ok || !pub.Equal(key.Public()) {
+			return nil, nil, fmt.Errorf("private key: the certificate is not the key's (public keys differ)")
+		}
+	}
+	return key, cert, nil
+}
+
+func parseKeyBlock(block *pem.Block) (crypto.Signer, error) {
 	if x509.IsEncryptedPEMBlock(block) || block.Type == "ENCRYPTED PRIVATE KEY" { //nolint:staticcheck // detection only
 		return nil, fmt.Errorf("private key: encrypted keys are not supported; paste the unencrypted PEM")
 	}
@@ -272,7 +313,7 @@ func loadServiceAccount(t *Token, raw string) error {
 	if sa.ClientEmail == "" || sa.PrivateKey == "" {
 		return &FieldError{field, "client_email and private_key are required"}
 	}
-	key, err := ParsePrivateKey(sa.PrivateKey)
+	key, _, err := ParsePrivateKey(sa.PrivateKey)
 	if err != nil {
 		return &FieldError{field, err.Error()}
 	}

@@ -60,7 +60,9 @@ func TestClientAuthMethodsLoad(t *testing.T) {
 			}},
 		{"private_key_jwt PKCS1 PS256", `{"tokenUrl":"https://a/t","clientAuth":"private_key_jwt","jwtAlg":"ps256"}`, with(map[string]string{"privateKey": rsaPKCS1}), func(s *Settings) bool { return s.Token.Assertion.Alg == "PS256" }},
 		{"private_key_jwt EC default ES256", `{"tokenUrl":"https://a/t","clientAuth":"private_key_jwt","jwtAudience":"https://a"}`, with(map[string]string{"privateKey": ecSEC1}),
-			func(s *Settings) bool { return s.Token.Assertion.Alg == "ES256" && s.Token.Assertion.Audience == "https://a" }},
+			func(s *Settings) bool {
+				return s.Token.Assertion.Alg == "ES256" && s.Token.Assertion.Audience == "https://a"
+			}},
 		{"client_secret_jwt", `{"tokenUrl":"https://a/t","clientAuth":"client_secret_jwt"}`, with(map[string]string{"clientSecret": long}), func(s *Settings) bool { return s.Token.Assertion.Alg == "HS256" }},
 		{"tls_client_auth", `{"tokenUrl":"https://a/t","clientAuth":"tls_client_auth","tlsAuth":true}`, with(map[string]string{"tlsClientCert": "c", "tlsClientKey": "k-material"}),
 			func(s *Settings) bool { return s.Token.ClientSecret == "" && s.Token.SealingSecret() == "k-material" }},
@@ -74,7 +76,9 @@ func TestClientAuthMethodsLoad(t *testing.T) {
 		{"issuerUrl without tokenUrl", `{"issuerUrl":"https://idp/realms/x"}`, with(map[string]string{"clientSecret": "s"}), func(s *Settings) bool { return s.Token.URL == "" && s.Token.IssuerURL == "https://idp/realms/x" }},
 		{"issuerUrl auth code without authUrl", `{"issuerUrl":"https://idp","grantType":"authorization_code"}`, with(map[string]string{"clientSecret": "s"}),
 			func(s *Settings) bool { return s.Token.AuthURL == "" && !s.Token.UsePKCESet && s.Token.UsePKCE }},
-		{"token in query", `{"tokenUrl":"https://a/t","tokenPlacement":"query"}`, nil, func(s *Settings) bool { return s.Upstream.TokenPlacement == "query" && s.Upstream.TokenQueryParam == "access_token" }},
+		{"token in query", `{"tokenUrl":"https://a/t","tokenPlacement":"query"}`, nil, func(s *Settings) bool {
+			return s.Upstream.TokenPlacement == "query" && s.Upstream.TokenQueryParam == "access_token"
+		}},
 		{"token query param", `{"tokenUrl":"https://a/t","tokenPlacement":"query","tokenQueryParam":"api_key"}`, nil, func(s *Settings) bool { return s.Upstream.TokenQueryParam == "api_key" }},
 	} {
 		s, err := load("https://api.example.com", c.js, c.secure)

@@ -2,6 +2,9 @@ package token
 
 import (
 	"crypto/rand"
+	"crypto/sha1" //nolint:gosec // x5t is defined as a SHA-1 thumbprint (RFC 7515 section 4.1.7)
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"strings"
@@ -47,6 +50,12 @@ func newAssertionSigner(a settings.Assertion, clientSecret string) (*assertionSi
 	opts := (&jose.SignerOptions{}).WithType("JWT")
 	if a.KeyID != "" {
 		opts = opts.WithHeader(jose.HeaderKey("kid"), a.KeyID)
+	}
+	if c := a.Certificate; c != nil {
+		// RFC 7515 sections 4.1.7 and 4.1.8: thumbprints of the DER certificate.
+		s1, s256 := sha1.Sum(c.Raw), sha256.Sum256(c.Raw)
+		opts = opts.WithHeader(jose.HeaderKey("x5t"), base64.RawURLEncoding.EncodeToString(s1[:])).
+			WithHeader(jose.HeaderKey("x5t#S256"), base64.RawURLEncoding.EncodeToString(s256[:]))
 	}
 	s, err := jose.NewSigner(key, opts)
 	if err != nil {

@@ -9,8 +9,8 @@ import (
 	"crypto/rsa"
 	"crypto/sha1" //nolint:gosec // x5t is a SHA-1 thumbprint by definition
 	"crypto/sha256"
-	"crypto/x509"
 	"crypto/subtle"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"

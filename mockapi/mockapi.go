@@ -13,6 +13,12 @@
 // Both APIs serve the same data: /items (a fixed list) and /metrics (a
 // deterministic time series). GET /health answers without authentication.
 //
+// The standard provider also offers (discovery.go, assertion.go): metadata at
+// /.well-known/openid-configuration and /.well-known/oauth-authorization-server,
+// client assertions (private_key_jwt, client_secret_jwt) checked strictly,
+// tls_client_auth behind MTLSConfig, the JWT bearer grant, and /qapi/, the same
+// API taking the token only in the access_token query parameter.
+//
 // Only the standard library is used. The server is safe for concurrent use.
 package mockapi
 

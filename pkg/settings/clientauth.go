@@ -78,21 +78,6 @@ func loadClientAuth(t *Token, w wire, secure map[string]string) error {
 	t.ClientID = strings.TrimSpace(secure["clientId"])
 	t.ClientSecret = secure["clientSecret"]
 
-	sa := strings.TrimSpace(secure["serviceAccountKey"])
-	if sa != "" {
-		if t.GrantType != GrantJWTBearer {
-			return &FieldError{"secureJsonData.serviceAccountKey", "is used with grantType: jwt_bearer only"}
-		}
-		if err := loadServiceAccount(t, sa); err != nil {
-			return err
-		}
-	} else if pemText := secure["privateKey"]; strings.TrimSpace(pemText) != "" {
-		if t.Assertion.Key, t.Assertion.Certificate, err = ParsePrivateKey(pemText); err != nil {
-			return &FieldError{"secureJsonData.privateKey", err.Error()}
-		}
-		t.PrivateKeyPEM = pemText
-	}
-
 	def := ClientAuthBody
 	if t.GrantType == GrantJWTBearer {
 		def = ClientAuthNone
@@ -103,6 +88,23 @@ func loadClientAuth(t *Token, w wire, secure map[string]string) error {
 	}
 	if t.ClientAuth == ClientAuthNone && t.GrantType != GrantJWTBearer {
 		return &FieldError{"clientAuth", "none is allowed with grantType: jwt_bearer only"}
+	}
+
+	// Keys are read only where the method uses them: a key left over from another method is ignored
+	// (and never sent), like a client secret is with private_key_jwt.
+	sa := strings.TrimSpace(secure["serviceAccountKey"])
+	switch {
+	case t.GrantType == GrantJWTBearer && sa != "":
+		if err := loadServiceAccount(t, sa); err != nil {
+			return err
+		}
+	case t.GrantType == GrantJWTBearer || t.ClientAuth == ClientAuthPrivateKeyJWT:
+		if pemText := secure["privateKey"]; strings.TrimSpace(pemText) != "" {
+			if t.Assertion.Key, t.Assertion.Certificate, err = ParsePrivateKey(pemText); err != nil {
+				return &FieldError{"secureJsonData.privateKey", err.Error()}
+			}
+			t.PrivateKeyPEM = pemText
+		}
 	}
 
 	// What each method needs, and never a secret next to an assertion.

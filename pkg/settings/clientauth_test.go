@@ -76,6 +76,8 @@ func TestClientAuthMethodsLoad(t *testing.T) {
 		{"issuerUrl without tokenUrl", `{"issuerUrl":"https://idp/realms/x"}`, with(map[string]string{"clientSecret": "s"}), func(s *Settings) bool { return s.Token.URL == "" && s.Token.IssuerURL == "https://idp/realms/x" }},
 		{"issuerUrl auth code without authUrl", `{"issuerUrl":"https://idp","grantType":"authorization_code"}`, with(map[string]string{"clientSecret": "s"}),
 			func(s *Settings) bool { return s.Token.AuthURL == "" && !s.Token.UsePKCESet && s.Token.UsePKCE }},
+		{"leftover keys of other methods are ignored", `{"tokenUrl":"https://a/t","clientAuth":"basic"}`, with(map[string]string{"clientSecret": "s", "privateKey": "not pem", "serviceAccountKey": "{"}),
+			func(s *Settings) bool { return s.Token.Assertion.Key == nil && s.Token.PrivateKeyPEM == "" && s.Token.ServiceAccountKey == "" }},
 		{"token in query", `{"tokenUrl":"https://a/t","tokenPlacement":"query"}`, nil, func(s *Settings) bool {
 			return s.Upstream.TokenPlacement == "query" && s.Upstream.TokenQueryParam == "access_token"
 		}},
@@ -119,7 +121,6 @@ func TestClientAuthErrorsNameTheField(t *testing.T) {
 		{`{"tokenUrl":"https://a/t","clientAuth":"mtls"}`, map[string]string{"clientId": "a", "clientSecret": "s"}, `clientAuth: "mtls" is not one of body, basic, private_key_jwt, client_secret_jwt, tls_client_auth, none`},
 		{`{"tokenUrl":"https://a/t","grantType":"jwt_bearer"}`, map[string]string{"privateKey": rsaPEM}, "jwtIssuer: is required with grantType: jwt_bearer"},
 		{`{"tokenUrl":"https://a/t","grantType":"jwt_bearer"}`, map[string]string{"clientId": "a"}, "secureJsonData.privateKey: is required with grantType: jwt_bearer"},
-		{`{"tokenUrl":"https://a/t"}`, map[string]string{"clientId": "a", "clientSecret": "s", "serviceAccountKey": "{}"}, "serviceAccountKey: is used with grantType: jwt_bearer only"},
 		{`{"grantType":"jwt_bearer"}`, map[string]string{"serviceAccountKey": "{" + secretBody}, "serviceAccountKey: not a service-account JSON key"},
 		{`{"grantType":"jwt_bearer"}`, map[string]string{"serviceAccountKey": sa(map[string]string{"type": "authorized_user", "client_email": "e", "private_key": rsaPEM})}, `type "authorized_user" is not service_account`},
 		{`{"grantType":"jwt_bearer"}`, map[string]string{"serviceAccountKey": sa(map[string]string{"client_email": "e", "private_key": notPEM})}, "serviceAccountKey: private key: PRIVATE KEY block is not readable"},

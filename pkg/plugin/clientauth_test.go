@@ -7,9 +7,11 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"io"
@@ -26,6 +28,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/oauth2rest/oauth2rest-api-datasource/mockapi"
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/settings"
 )
 
 // Keys are generated once per test binary: RSA generation under -race takes a while.
@@ -653,4 +656,34 @@ func TestPrivateKeyWithCertificate(t *testing.T) {
 	if !strings.Contains(h.Message, "invalid setting secureJsonData.privateKey: private key: the certificate is not the key's") {
 		t.Errorf("mismatched certificate: %s", h.Message)
 	}
+}
+
+// TestSharedKeySeparatesIdentities: replicas share tokens by key; a jwt_bearer token for one
+// subject must never be adopted for another, and existing keys stay as they were.
+func TestSharedKeySeparatesIdentities(t *testing.T) {
+	base := settingsToken(map[string]any{"tokenUrl": "https://a/t"}, map[string]string{"clientId": "c", "clientSecret": "s"})
+	if got := sharedKey("u", base); got != "u:"+legacyKey(base) {
+		t.Errorf("key of an existing setup changed: %s", got)
+	}
+	testKeys(t)
+	one := settingsToken(map[string]any{"tokenUrl": "https://a/t", "grantType": "jwt_bearer", "jwtIssuer": "i", "jwtSubject": "alice"}, map[string]string{"privateKey": pemOf(t, ecA)})
+	two := settingsToken(map[string]any{"tokenUrl": "https://a/t", "grantType": "jwt_bearer", "jwtIssuer": "i", "jwtSubject": "bob"}, map[string]string{"privateKey": pemOf(t, ecA)})
+	if sharedKey("u", one) == sharedKey("u", two) {
+		t.Error("two subjects share a key")
+	}
+}
+
+func settingsToken(js map[string]any, sec map[string]string) settings.Token {
+	raw, _ := json.Marshal(js)
+	s, err := settings.Load(backend.DataSourceInstanceSettings{URL: "https://api", JSONData: raw, DecryptedSecureJSONData: sec})
+	if err != nil {
+		panic(err)
+	}
+	return s.Token
+}
+
+// legacyKey is the key formula before issue 16.
+func legacyKey(t settings.Token) string {
+	sum := sha256.Sum256([]byte(t.GrantType + "\x00" + t.URL + "\x00" + t.ClientID + "\x00" + strings.Join(t.Scopes, " ")))
+	return hex.EncodeToString(sum[:8])
 }

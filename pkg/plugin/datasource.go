@@ -66,7 +66,13 @@ type Datasource struct {
 // sharedKey names this datasource's token in the shared store; the hash changes with the token
 // configuration, so replicas still running older settings never adopt a token for other settings.
 func sharedKey(uid string, t settings.Token) string {
-	sum := sha256.Sum256([]byte(t.GrantType + "\x00" + t.URL + "\x00" + t.ClientID + "\x00" + strings.Join(t.Scopes, " ")))
+	id := t.GrantType + "\x00" + t.URL + "\x00" + t.ClientID + "\x00" + strings.Join(t.Scopes, " ")
+	if t.IssuerURL != "" || t.Assertion.Issuer != "" || t.Assertion.Subject != "" {
+		// Discovery and jwt_bearer: the issuer and the assertion's iss/sub decide whose token it is
+		// (added only then, so the keys of existing setups do not change).
+		id += "\x00" + t.IssuerURL + "\x00" + t.Assertion.Issuer + "\x00" + t.Assertion.Subject
+	}
+	sum := sha256.Sum256([]byte(id))
 	return uid + ":" + hex.EncodeToString(sum[:8])
 }
 

@@ -77,7 +77,9 @@ func TestClientAuthMethodsLoad(t *testing.T) {
 		{"issuerUrl auth code without authUrl", `{"issuerUrl":"https://idp","grantType":"authorization_code"}`, with(map[string]string{"clientSecret": "s"}),
 			func(s *Settings) bool { return s.Token.AuthURL == "" && !s.Token.UsePKCESet && s.Token.UsePKCE }},
 		{"leftover keys of other methods are ignored", `{"tokenUrl":"https://a/t","clientAuth":"basic"}`, with(map[string]string{"clientSecret": "s", "privateKey": "not pem", "serviceAccountKey": "{"}),
-			func(s *Settings) bool { return s.Token.Assertion.Key == nil && s.Token.PrivateKeyPEM == "" && s.Token.ServiceAccountKey == "" }},
+			func(s *Settings) bool {
+				return s.Token.Assertion.Key == nil && s.Token.PrivateKeyPEM == "" && s.Token.ServiceAccountKey == ""
+			}},
 		{"token in query", `{"tokenUrl":"https://a/t","tokenPlacement":"query"}`, nil, func(s *Settings) bool {
 			return s.Upstream.TokenPlacement == "query" && s.Upstream.TokenQueryParam == "access_token"
 		}},

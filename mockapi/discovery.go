@@ -98,10 +98,11 @@ func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request) bool {
 	}
 	o := origin(r)
 	writeJSON(w, http.StatusOK, map[string]any{
-		"issuer":                                           iss,
-		"token_endpoint":                                   o + PathOAuthToken,
-		"authorization_endpoint":                           o + PathAuthorize,
-		"code_challenge_methods_supported":                 []string{"S256"},
+		"issuer":                           iss,
+		"token_endpoint":                   o + PathOAuthToken,
+		"authorization_endpoint":           o + PathAuthorize,
+		"code_challenge_methods_supported": []string{"S256"},
+		"authorization_response_iss_parameter_supported":   true,
 		"grant_types_supported":                            []string{"client_credentials", "authorization_code", "refresh_token", jwtBearerGrant},
 		"token_endpoint_auth_methods_supported":            []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt", "tls_client_auth"},
 		"token_endpoint_auth_signing_alg_values_supported": []string{"RS256", "PS256", "ES256", "HS256"},

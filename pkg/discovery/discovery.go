@@ -41,6 +41,8 @@ type Metadata struct {
 	AuthorizationEndpoint string   `json:"authorization_endpoint"`
 	CodeChallengeMethods  []string `json:"code_challenge_methods_supported"`
 	TokenAuthMethods      []string `json:"token_endpoint_auth_methods_supported"`
+	// IssParameter: the server sends `iss` in authorization responses (RFC 9207 section 3).
+	IssParameter bool `json:"authorization_response_iss_parameter_supported"`
 	// Source is the URL the document was read from (not part of the document).
 	Source string `json:"-"`
 }

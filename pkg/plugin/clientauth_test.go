@@ -263,6 +263,12 @@ func TestDiscoveryAuthorizationCode(t *testing.T) {
 	if r := callback(t, d, back); r.status != 400 || !strings.Contains(r.body, "issuer mismatch") {
 		t.Fatalf("iss mismatch accepted: %d %s", r.status, r.body)
 	}
+	// The metadata says the server sends iss (RFC 9207): a response without it is refused.
+	back = consent(t, d)
+	back.Del("iss")
+	if r := callback(t, d, back); r.status != 400 || !strings.Contains(r.body, "issuer mismatch") {
+		t.Fatalf("missing iss accepted: %d %s", r.status, r.body)
+	}
 }
 
 // ---------------------------------------------------------------------------------------------

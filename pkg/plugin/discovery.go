@@ -58,6 +58,16 @@ func (d *Datasource) authEndpoint(ctx context.Context) (string, bool, error) {
 	return m.AuthorizationEndpoint, pkce, nil
 }
 
+// issRequired: the discovered metadata says the server sends `iss` in authorization responses, so
+// a response without it is refused (RFC 9207 section 2.4).
+func (d *Datasource) issRequired() bool {
+	if d.discovery == nil {
+		return false
+	}
+	m := d.discovery.Cached()
+	return m != nil && m.IssParameter
+}
+
 // discoveryNote says which endpoints discovery found, for the health message; a failure is the
 // health check's error (step "discovery").
 func (d *Datasource) discoveryNote(ctx context.Context) (string, error) {

@@ -60,12 +60,12 @@ func (d *Datasource) authEndpoint(ctx context.Context) (string, bool, error) {
 
 // issRequired: the discovered metadata says the server sends `iss` in authorization responses, so
 // a response without it is refused (RFC 9207 section 2.4).
-func (d *Datasource) issRequired() bool {
+func (d *Datasource) issRequired(ctx context.Context) bool {
 	if d.discovery == nil {
 		return false
 	}
-	m := d.discovery.Cached()
-	return m != nil && m.IssParameter
+	m, err := d.discovery.Metadata(ctx)
+	return err == nil && m.IssParameter
 }
 
 // discoveryNote says which endpoints discovery found, for the health message; a failure is the

@@ -148,7 +148,7 @@ func (d *Datasource) handleCallback(w http.ResponseWriter, r *http.Request) {
 		fail("this authorization response was already used (state replay): start again with Connect")
 		return
 	}
-	if want := d.expectedIssuer(); q.Get("iss") != "" || d.settings.Token.Issuer != "" || d.issRequired() {
+	if want := d.expectedIssuer(); q.Get("iss") != "" || d.settings.Token.Issuer != "" || d.issRequired(r.Context()) {
 		if q.Get("iss") != want {
 			fail(fmt.Sprintf("issuer mismatch (RFC 9207): expected %s", want))
 			return

@@ -134,3 +134,15 @@ func TestDiscoveredEndpointMarkedStale(t *testing.T) {
 		t.Fatalf("stale %d, want 1 (404 yes, 401 no)", e.stale)
 	}
 }
+
+// TestJWTBearerIgnoresRefreshToken: with jwt_bearer a new assertion is sent even when a refresh
+// token is known (a refresh request would lack client authentication).
+func TestJWTBearerIgnoresRefreshToken(t *testing.T) {
+	g, m, _ := assertionGrant(t, map[string]any{"grantType": "jwt_bearer"})
+	if _, err := g.Fetch(context.Background(), "some-refresh-token"); err != nil {
+		t.Fatal(err)
+	}
+	if _, method := m.LastAssertion(); method != "jwt_bearer" || m.RefreshGrants() != 0 {
+		t.Fatalf("method %q, %d refresh grants", method, m.RefreshGrants())
+	}
+}

@@ -67,7 +67,9 @@ func NewGrant(cfg settings.Token, client *http.Client, secrets []string) (*Grant
 // back to the primary grant if the server says the refresh token is no longer valid. The
 // authorization code grant has no primary grant to fall back to: the user must connect again.
 func (g *Grant) Fetch(ctx context.Context, refreshToken string) (*oauth2.Token, error) {
-	if refreshToken != "" {
+	// A new assertion is always at hand with jwt_bearer: a refresh token (rarely sent) is not used,
+	// as its refresh request would need a client authentication the grant may not have.
+	if refreshToken != "" && g.cfg.GrantType != settings.GrantJWTBearer {
 		tok, err := g.do(ctx, fixed(settings.NameValue{Name: "grant_type", Value: "refresh_token"}, settings.NameValue{Name: "refresh_token", Value: refreshToken}))
 		if err == nil && tok.RefreshToken == "" {
 			tok.RefreshToken = refreshToken // the server did not rotate it: keep using it

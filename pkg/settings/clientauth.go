@@ -89,6 +89,10 @@ func loadClientAuth(t *Token, w wire, secure map[string]string) error {
 	if t.ClientAuth == ClientAuthNone && t.GrantType != GrantJWTBearer {
 		return &FieldError{"clientAuth", "none is allowed with grantType: jwt_bearer only"}
 	}
+	if t.ClientAuth == ClientAuthSecretJWT && t.GrantType == GrantJWTBearer {
+		// One signing key per datasource: the grant's assertion needs the private key.
+		return &FieldError{"clientAuth", "client_secret_jwt cannot be combined with grantType: jwt_bearer; use none, body, basic or private_key_jwt"}
+	}
 
 	// Keys are read only where the method uses them: a key left over from another method is ignored
 	// (and never sent), like a client secret is with private_key_jwt.

@@ -122,6 +122,7 @@ func TestClientAuthErrorsNameTheField(t *testing.T) {
 		{`{"tokenUrl":"https://a/t","clientAuth":"none"}`, map[string]string{"clientId": "a", "clientSecret": "s"}, "clientAuth: none is allowed with grantType: jwt_bearer only"},
 		{`{"tokenUrl":"https://a/t","clientAuth":"mtls"}`, map[string]string{"clientId": "a", "clientSecret": "s"}, `clientAuth: "mtls" is not one of body, basic, private_key_jwt, client_secret_jwt, tls_client_auth, none`},
 		{`{"tokenUrl":"https://a/t","grantType":"jwt_bearer"}`, map[string]string{"privateKey": rsaPEM}, "jwtIssuer: is required with grantType: jwt_bearer"},
+		{`{"tokenUrl":"https://a/t","grantType":"jwt_bearer","clientAuth":"client_secret_jwt"}`, map[string]string{"clientId": "a", "clientSecret": long, "privateKey": rsaPEM}, "client_secret_jwt cannot be combined with grantType: jwt_bearer"},
 		{`{"tokenUrl":"https://a/t","grantType":"jwt_bearer"}`, map[string]string{"clientId": "a"}, "secureJsonData.privateKey: is required with grantType: jwt_bearer"},
 		{`{"grantType":"jwt_bearer"}`, map[string]string{"serviceAccountKey": "{" + secretBody}, "serviceAccountKey: not a service-account JSON key"},
 		{`{"grantType":"jwt_bearer"}`, map[string]string{"serviceAccountKey": sa(map[string]string{"type": "authorized_user", "client_email": "e", "private_key": rsaPEM})}, `type "authorized_user" is not service_account`},

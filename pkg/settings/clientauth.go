@@ -126,7 +126,8 @@ func loadClientAuth(t *Token, w wire, secure map[string]string) error {
 			return &FieldError{"secureJsonData.privateKey", "is required with clientAuth: private_key_jwt (a PEM private key, RSA or EC P-256)"}
 		}
 	case ClientAuthTLS:
-		if !w.TLSAuth {
+		// Grafana's HTTP client reads tlsAuth only as a JSON boolean; so does this check.
+		if strings.TrimSpace(string(w.TLSAuth)) != "true" {
 			return &FieldError{"tlsAuth", "must be true with clientAuth: tls_client_auth (the client certificate is Grafana's TLS client certificate: secureJsonData.tlsClientCert and tlsClientKey)"}
 		}
 		if strings.TrimSpace(secure["tlsClientCert"]) == "" || strings.TrimSpace(secure["tlsClientKey"]) == "" {

@@ -53,6 +53,7 @@ func TestClientAuthMethodsLoad(t *testing.T) {
 		secure   map[string]string
 		check    func(*Settings) bool
 	}{
+		{"tlsAuth of any type is still accepted when unused", `{"tokenUrl":"https://a/t","tlsAuth":"true"}`, nil, func(s *Settings) bool { return s.Token.ClientAuth == "body" }},
 		{"body default, as before", `{"tokenUrl":"https://a/t"}`, nil, func(s *Settings) bool { return s.Token.ClientAuth == "body" && s.Token.Assertion.Alg == "" }},
 		{"private_key_jwt RSA default RS256", `{"tokenUrl":"https://a/t","clientAuth":"private_key_jwt","jwtKeyId":"k"}`, with(map[string]string{"privateKey": rsaPEM, "clientSecret": "left-over"}),
 			func(s *Settings) bool {
@@ -118,6 +119,7 @@ func TestClientAuthErrorsNameTheField(t *testing.T) {
 		{`{"tokenUrl":"https://a/t","clientAuth":"client_secret_jwt"}`, map[string]string{"clientId": "a", "clientSecret": "short"}, "clientSecret: must be at least 32 bytes"},
 		{`{"tokenUrl":"https://a/t","clientAuth":"client_secret_jwt","jwtAlg":"RS256"}`, map[string]string{"clientId": "a", "clientSecret": long}, "jwtAlg: \"RS256\": client_secret_jwt signs with HS256"},
 		{`{"tokenUrl":"https://a/t","clientAuth":"tls_client_auth"}`, map[string]string{"clientId": "a"}, "invalid setting tlsAuth: must be true"},
+		{`{"tokenUrl":"https://a/t","clientAuth":"tls_client_auth","tlsAuth":"true"}`, map[string]string{"clientId": "a"}, "invalid setting tlsAuth: must be true"},
 		{`{"tokenUrl":"https://a/t","clientAuth":"tls_client_auth","tlsAuth":true}`, map[string]string{"clientId": "a"}, "tlsClientCert and tlsClientKey are required"},
 		{`{"tokenUrl":"https://a/t","clientAuth":"none"}`, map[string]string{"clientId": "a", "clientSecret": "s"}, "clientAuth: none is allowed with grantType: jwt_bearer only"},
 		{`{"tokenUrl":"https://a/t","clientAuth":"mtls"}`, map[string]string{"clientId": "a", "clientSecret": "s"}, `clientAuth: "mtls" is not one of body, basic, private_key_jwt, client_secret_jwt, tls_client_auth, none`},

@@ -124,10 +124,12 @@ func (g *Grant) do(ctx context.Context, grantFor func(tokenURL string) ([]settin
 	}
 	red := g.redact
 	perRequest := also
-	for _, p := range append(grant, auth...) {
-		switch p.Name {
-		case "refresh_token", "code", "code_verifier", "assertion", "client_assertion":
-			perRequest = append(perRequest, p.Value)
+	for _, list := range [][]settings.NameValue{grant, auth} {
+		for _, p := range list {
+			switch p.Name {
+			case "refresh_token", "code", "code_verifier", "assertion", "client_assertion":
+				perRequest = append(perRequest, p.Value)
+			}
 		}
 	}
 	if len(perRequest) > 0 {

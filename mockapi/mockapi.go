@@ -13,6 +13,12 @@
 // Both APIs serve the same data: /items (a fixed list) and /metrics (a
 // deterministic time series). GET /health answers without authentication.
 //
+// The standard provider also offers (discovery.go, assertion.go): metadata at
+// /.well-known/openid-configuration and /.well-known/oauth-authorization-server,
+// client assertions (private_key_jwt, client_secret_jwt) checked strictly,
+// tls_client_auth behind MTLSConfig, the JWT bearer grant, and /qapi/, the same
+// API taking the token only in the access_token query parameter.
+//
 // Only the standard library is used. The server is safe for concurrent use.
 package mockapi
 
@@ -86,6 +92,9 @@ type Server struct {
 	refreshLog     []RefreshUse             // every refresh attempt with a known token, in order
 
 	now func() time.Time // clock for the metrics default range; guarded by mu
+
+	assert assertionState // client assertions, mTLS, JWT bearer grant (assertion.go)
+	disco  discoveryState // metadata documents (discovery.go)
 }
 
 // New returns a Server with the given configuration.
@@ -160,6 +169,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(p, "/api/"):
 		s.beginAPI(r)
 		s.handleAPI(w, r, strings.TrimPrefix(p, "/api"), s.standardAuthorized)
+	case strings.HasPrefix(p, "/qapi/"):
+		s.beginAPI(r)
+		s.handleAPI(w, r, strings.TrimPrefix(p, "/qapi"), s.queryAuthorized)
+	case s.serveDiscovery(w, r):
 	default:
 		writeError(w, http.StatusNotFound, "not_found", "no such route")
 	}
@@ -222,29 +235,23 @@ func (s *Server) handleStandardToken(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var id, secret string
-	user, pass, basic := r.BasicAuth()
-	if basic {
-		// RFC 6749 section 2.3.1: both parts are form-urlencoded before Basic.
-		var err1, err2 error
-		id, err1 = url.QueryUnescape(user)
-		secret, err2 = url.QueryUnescape(pass)
-		if err1 != nil || err2 != nil {
-			id, secret = "", ""
-		}
-	} else {
-		id, secret = form.Get("client_id"), form.Get("client_secret")
-	}
-	if !s.validClient(id, secret) {
-		if basic {
+	if e := s.authenticateClient(r, form); e != nil {
+		if _, _, basic := r.BasicAuth(); basic && e.status == http.StatusUnauthorized {
 			w.Header().Set("WWW-Authenticate", `Basic realm="mockapi"`)
 		}
-		writeError(w, http.StatusUnauthorized, "invalid_client", "")
+		writeError(w, e.status, e.code, e.descr)
 		return
 	}
 	var refresh string
 	fam := 0 // the grant the new access token belongs to (0: client credentials)
+	scope := form.Get("scope")
 	switch form.Get("grant_type") {
+	case jwtBearerGrant:
+		var e *oauthError
+		if scope, e = s.checkJWTBearerGrant(r, form); e != nil {
+			writeError(w, e.status, e.code, e.descr)
+			return
+		}
 	case "client_credentials":
 	case "authorization_code":
 		if !s.redeemCode(w, form) {
@@ -285,7 +292,7 @@ func (s *Server) handleStandardToken(w http.ResponseWriter, r *http.Request) {
 		AccessToken:  tok,
 		TokenType:    "Bearer",
 		ExpiresIn:    expiresIn,
-		Scope:        form.Get("scope"),
+		Scope:        scope,
 		RefreshToken: refresh,
 	})
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
 
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/discovery"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/dpop"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/settings"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/sharedstore"
@@ -62,12 +63,21 @@ type Datasource struct {
 	// Optional shared token store (Grafana in high availability).
 	redis  *sharedstore.Redis
 	shared *token.Shared
+
+	// discovery reads the provider's metadata when issuerUrl is set (discovery.go).
+	discovery *discovery.Client
 }
 
 // sharedKey names this datasource's token in the shared store; the hash changes with the token
 // configuration, so replicas still running older settings never adopt a token for other settings.
 func sharedKey(uid string, t settings.Token) string {
-	sum := sha256.Sum256([]byte(t.GrantType + "\x00" + t.URL + "\x00" + t.ClientID + "\x00" + strings.Join(t.Scopes, " ")))
+	id := t.GrantType + "\x00" + t.URL + "\x00" + t.ClientID + "\x00" + strings.Join(t.Scopes, " ")
+	if t.IssuerURL != "" || t.Assertion.Issuer != "" || t.Assertion.Subject != "" {
+		// Discovery and jwt_bearer: the issuer and the assertion's iss/sub decide whose token it is
+		// (added only then, so the keys of existing setups do not change).
+		id += "\x00" + t.IssuerURL + "\x00" + t.Assertion.Issuer + "\x00" + t.Assertion.Subject
+	}
+	sum := sha256.Sum256([]byte(id))
 	return uid + ":" + hex.EncodeToString(sum[:8])
 }
 
@@ -121,7 +131,7 @@ func (d *Datasource) build(ctx context.Context, s backend.DataSourceInstanceSett
 	// One transport (one keep-alive connection pool) per instance, shared by the token client and the
 	// API client: token.NewGrant and upstream.New each copy the client and set their own redirect
 	// policy, so they differ only in that.
-	hc, err := transport.New(opts)
+	hc, err := transport.New(opts, secretQueryParams(cfg.Upstream)...)
 	if err != nil {
 		d.configErr = fmt.Errorf("building the HTTP client: %w", err)
 		return
@@ -159,9 +169,10 @@ func (d *Datasource) buildClientGrant(cfg *settings.Settings, hc *http.Client, s
 		d.configErr = err
 		return
 	}
+	d.setupDiscovery(cfg, hc)
 	var fetcher token.Fetcher = d.grant
 	if cfg.Shared.Kind == "redis" {
-		codec, err := vault.NewSealer(cfg.Token.ClientSecret, "shared-token", d.uid)
+		codec, err := vault.NewSealer(cfg.Token.SealingSecret(), "shared-token", d.uid)
 		if err != nil {
 			d.configErr = err
 			return

@@ -21,6 +21,10 @@ func (d *Datasource) CheckHealth(ctx context.Context, req *backend.CheckHealthRe
 	if d.configErr != nil {
 		return fail("Settings: " + d.configErr.Error())
 	}
+	found, err := d.discoveryNote(ctx)
+	if err != nil {
+		return fail(err.Error())
+	}
 	if d.settings.Identity.PassThru {
 		var fwd backend.ForwardHTTPHeaders
 		if req != nil {
@@ -30,10 +34,14 @@ func (d *Datasource) CheckHealth(ctx context.Context, req *backend.CheckHealthRe
 	}
 	tok, err := d.tokens.Token(ctx)
 	if err != nil {
-		return fail(err.Error() + d.sharedStoreNote(ctx))
+		return fail(found + err.Error() + d.sharedStoreNote(ctx))
 	}
-	msg := fmt.Sprintf("Token obtained (expires in %s; %s grant, %s)", humanDuration(time.Until(tok.Expiry)),
-		d.settings.Token.GrantType, d.bindingNote(tok)) + d.sharedStoreNote(ctx)
+	// The everyday message stays "Token obtained (expires in 59m)"; DPoP says whether it bound.
+	binding := ""
+	if d.dpopKey != nil {
+		binding = "; " + d.bindingNote(tok)
+	}
+	msg := found + fmt.Sprintf("Token obtained (expires in %s%s)", humanDuration(time.Until(tok.Expiry)), binding) + d.sharedStoreNote(ctx)
 	path := d.settings.Upstream.HealthCheckPath
 	if path == "" {
 		return &backend.CheckHealthResult{Status: backend.HealthStatusOk,

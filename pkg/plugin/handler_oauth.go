@@ -72,9 +72,14 @@ func (d *Datasource) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cfg := d.settings.Token
+	authURL, usePKCE, err := d.authEndpoint(r.Context())
+	if err != nil {
+		writeError(w, http.StatusBadGateway, err.Error())
+		return
+	}
 	st := oauthState{Nonce: randomHex(16), UID: d.uid, User: userLogin(r), RedirectURI: redirectURI, Expires: time.Now().Add(stateLifetime)}
 	var opts []oauth2.AuthCodeOption
-	if cfg.UsePKCE {
+	if usePKCE {
 		st.Verifier = oauth2.GenerateVerifier()
 		opts = append(opts, oauth2.S256ChallengeOption(st.Verifier))
 	}
@@ -86,7 +91,7 @@ func (d *Datasource) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "could not create the state parameter")
 		return
 	}
-	oc := oauth2.Config{ClientID: cfg.ClientID, Endpoint: oauth2.Endpoint{AuthURL: cfg.AuthURL}, RedirectURL: redirectURI, Scopes: cfg.Scopes}
+	oc := oauth2.Config{ClientID: cfg.ClientID, Endpoint: oauth2.Endpoint{AuthURL: authURL}, RedirectURL: redirectURI, Scopes: cfg.Scopes}
 	writeJSON(w, http.StatusOK, map[string]string{"url": oc.AuthCodeURL(state, opts...), "redirectUrl": redirectURI})
 }
 
@@ -119,7 +124,7 @@ func (d *Datasource) handleCallback(w http.ResponseWriter, r *http.Request) {
 		fail("this authorization response was already used (state replay): start again with Connect")
 		return
 	}
-	if want := d.expectedIssuer(); q.Get("iss") != "" || d.settings.Token.Issuer != "" {
+	if want := d.expectedIssuer(); q.Get("iss") != "" || d.settings.Token.Issuer != "" || d.issRequired(r.Context()) {
 		if q.Get("iss") != want {
 			fail(fmt.Sprintf("issuer mismatch (RFC 9207): expected %s", want))
 			return
@@ -195,10 +200,14 @@ func (d *Datasource) redirectURI(r *http.Request) (string, error) {
 	return strings.TrimRight(app, "/") + "/api/datasources/uid/" + url.PathEscape(d.uid) + "/resources/oauth/callback", nil
 }
 
-// expectedIssuer is the configured issuer, else the origin of the authorization endpoint.
+// expectedIssuer is the configured issuer, else issuerUrl (discovery checked that the metadata's
+// issuer equals it exactly), else the origin of the authorization endpoint.
 func (d *Datasource) expectedIssuer() string {
 	if d.settings.Token.Issuer != "" {
 		return d.settings.Token.Issuer
+	}
+	if d.settings.Token.IssuerURL != "" {
+		return d.settings.Token.IssuerURL
 	}
 	u, err := url.Parse(d.settings.Token.AuthURL)
 	if err != nil {
@@ -211,10 +220,10 @@ func (d *Datasource) expectedIssuer() string {
 // one durable.
 func (d *Datasource) restoreRefreshToken(cfg settings.Token, dir string) error {
 	var err error
-	if d.stateSealer, err = vault.NewSealer(cfg.ClientSecret, "oauth-state", d.uid); err != nil {
+	if d.stateSealer, err = vault.NewSealer(cfg.SealingSecret(), "oauth-state", d.uid); err != nil {
 		return err
 	}
-	refreshSealer, err := vault.NewSealer(cfg.ClientSecret, "refresh-token", d.uid)
+	refreshSealer, err := vault.NewSealer(cfg.SealingSecret(), "refresh-token", d.uid)
 	if err != nil {
 		return err
 	}

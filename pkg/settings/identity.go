@@ -34,6 +34,7 @@ type identityWire struct {
 	DPoP                  bool   `json:"dpop"`
 	TokenPlacement        string `json:"tokenPlacement"`
 	GrantType             string `json:"grantType"`
+	IssuerURL             string `json:"issuerUrl"`
 }
 
 // loadIdentity reads the mode keys. It runs before the token settings, because in pure
@@ -63,8 +64,10 @@ func loadIdentity(jsonData []byte, secure map[string]string, tokenURL string) (I
 	// Pure pass-through needs no client of its own; a partly configured client is a mistake the
 	// admin should hear about, because alert rules would then fail only later.
 	id.ClientGrant = !id.PassThru || id.Exchange || strings.TrimSpace(tokenURL) != "" ||
-		strings.EqualFold(strings.TrimSpace(w.GrantType), GrantAuthorizationCode) ||
-		strings.TrimSpace(secure["clientId"]) != "" || secure["clientSecret"] != ""
+		strings.TrimSpace(w.IssuerURL) != "" ||
+		(strings.TrimSpace(w.GrantType) != "" && !strings.EqualFold(strings.TrimSpace(w.GrantType), GrantClientCredentials)) ||
+		strings.TrimSpace(secure["clientId"]) != "" || secure["clientSecret"] != "" ||
+		secure["privateKey"] != "" || secure["serviceAccountKey"] != ""
 	return id, dp, nil
 }
 

@@ -1,10 +1,16 @@
 package settings
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -27,11 +33,31 @@ func loadProvisioning(t *testing.T, where string, doc []byte) int {
 	var f struct {
 		Datasources []provisioned `yaml:"datasources"`
 	}
-	expanded := os.Expand(string(doc), func(k string) string { return "env-" + k })
+	// Grafana expands $VAR in each value; a key or a JSON file cannot be inlined into the YAML text,
+	// so variables named *_PRIVATE_KEY and *_SERVICE_ACCOUNT_KEY get a real test key after parsing.
+	expanded := os.Expand(string(doc), func(k string) string {
+		switch {
+		case strings.HasSuffix(k, "PRIVATE_KEY"):
+			return "test-private-key-placeholder"
+		case strings.HasSuffix(k, "SERVICE_ACCOUNT_KEY"):
+			return "test-service-account-key-placeholder"
+		}
+		return "env-" + k
+	})
 	if err := yaml.Unmarshal([]byte(expanded), &f); err != nil {
 		t.Fatalf("%s: %v", where, err)
 	}
 	for _, ds := range f.Datasources {
+		for k, v := range ds.SecureJSONData {
+			switch v {
+			case "test-private-key-placeholder":
+				ds.SecureJSONData[k] = testPrivateKey(t)
+			case "test-service-account-key-placeholder":
+				sa, _ := json.Marshal(map[string]string{"type": "service_account", "client_email": "sa@p.iam.gserviceaccount.com",
+					"private_key": testPrivateKey(t), "private_key_id": "k1", "token_uri": "https://oauth2.googleapis.com/token"})
+				ds.SecureJSONData[k] = string(sa)
+			}
+		}
 		if ds.Type != "oauth2rest-api-datasource" {
 			t.Errorf("%s %q: type %q", where, ds.Name, ds.Type)
 		}
@@ -50,6 +76,14 @@ func loadProvisioning(t *testing.T, where string, doc []byte) int {
 	}
 	return len(f.Datasources)
 }
+
+var testKeyOnce = sync.OnceValue(func() string {
+	k, _ := rsa.GenerateKey(rand.Reader, 2048)
+	der, _ := x509.MarshalPKCS8PrivateKey(k)
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+})
+
+func testPrivateKey(*testing.T) string { return testKeyOnce() }
 
 func TestProvisioningFilesLoad(t *testing.T) {
 	files, _ := filepath.Glob("../../provisioning/datasources/*.yaml")

@@ -85,16 +85,26 @@ type Token struct {
 	Params            []NameValue
 
 	// Authorization code grant.
-	AuthURL      string
-	AuthParams   []NameValue
-	RedirectURL  string // empty: derived from Grafana's app URL and the datasource uid
-	Issuer       string // expected `iss` on the callback (RFC 9207); empty: the authUrl's origin
-	UsePKCE      bool
+	AuthURL     string
+	AuthParams  []NameValue
+	RedirectURL string // empty: derived from Grafana's app URL and the datasource uid
+	Issuer      string // expected `iss` on the callback (RFC 9207); empty: the authUrl's origin
+	UsePKCE     bool
+	// UsePKCESet: usePkce was written explicitly (else discovery may decide, clientauth.go).
+	UsePKCESet   bool
 	RefreshToken string // from secureJsonData.refreshToken (provisioned), if any
 	// SealedRefreshToken is secureJsonData.sealedRefreshToken: the newest refresh token, sealed by
 	// the backend and saved by the ConfigEditor.
 	SealedRefreshToken string
 	Headers            []NameValue
+
+	// Discovery and client authentication beyond a shared secret (clientauth.go).
+	IssuerURL              string // OIDC / RFC 8414 issuer; fills URL and AuthURL when they are empty
+	Assertion              Assertion
+	PrivateKeyPEM          string // secureJsonData.privateKey (or the service account's), for redaction
+	ServiceAccountKey      string // secureJsonData.serviceAccountKey, for redaction
+	ServiceAccountTokenURI string // token_uri of the service-account key
+	TLSClientKey           string // Grafana's secureJsonData.tlsClientKey with tls_client_auth, for sealing
 
 	Location         string
 	Path             string
@@ -115,6 +125,8 @@ type Upstream struct {
 	TokenHeaderName     string
 	TokenHeaderTemplate string
 	ClientIDHeaderName  string // empty: the client id is not sent
+	TokenPlacement      string // PlacementHeader or PlacementQuery (clientauth.go)
+	TokenQueryParam     string // query parameter name with PlacementQuery
 	ClientID            string
 	Headers             []NameValue
 	HealthCheckPath     string
@@ -152,6 +164,9 @@ func (s Settings) Secrets() []string {
 		}
 	}
 	add(s.Token.ClientSecret)
+	add(s.Token.PrivateKeyPEM)
+	add(s.Token.ServiceAccountKey)
+	add(s.Token.TLSClientKey)
 	add(s.Token.RefreshToken)
 	add(s.Shared.Password)
 	add(s.DPoP.PrivateKey)
@@ -175,48 +190,57 @@ func (e *FieldError) Error() string { return fmt.Sprintf("invalid setting %s: %s
 
 // wire is jsonData exactly as stored by Grafana.
 type wire struct {
-	GrantType            string     `json:"grantType"`
-	TokenURL             string     `json:"tokenUrl"`
-	Scopes               string     `json:"scopes"`
-	Audience             string     `json:"audience"`
-	Resource             string     `json:"resource"`
-	ClientAuth           string     `json:"clientAuth"`
-	TokenRequestEncoding string     `json:"tokenRequestEncoding"`
-	ClientIDParam        string     `json:"clientIdParam"`
-	ClientSecretParam    string     `json:"clientSecretParam"`
-	OmitGrantType        bool       `json:"omitGrantType"`
-	AuthURL              string     `json:"authUrl"`
-	AuthParams           []wireItem `json:"authParams"`
-	RedirectURL          string     `json:"redirectUrl"`
-	Issuer               string     `json:"issuer"`
-	UsePKCE              *bool      `json:"usePkce"`
-	TokenParams          []wireItem `json:"tokenParams"`
-	TokenHeaders         []wireItem `json:"tokenHeaders"`
-	TokenLocation        string     `json:"tokenLocation"`
-	TokenPath            *string    `json:"tokenPath"`
-	TokenResponseHeader  string     `json:"tokenResponseHeader"`
-	ExpiresInPath        *string    `json:"expiresInPath"`
-	ExpiresAtPath        string     `json:"expiresAtPath"`
-	IssuedAtPath         string     `json:"issuedAtPath"`
-	RefreshTokenPath     *string    `json:"refreshTokenPath"`
-	SuccessPath          string     `json:"successPath"`
-	SuccessValue         flexString `json:"successValue"`
-	DefaultTokenLifetime flexString `json:"defaultTokenLifetime"`
-	TokenHeaderName      string     `json:"tokenHeaderName"`
-	TokenHeaderTemplate  string     `json:"tokenHeaderTemplate"`
-	SendClientIDHeader   bool       `json:"sendClientIdHeader"`
-	ClientIDHeaderName   string     `json:"clientIdHeaderName"`
-	Headers              []wireItem `json:"headers"`
-	HealthCheckPath      string     `json:"healthCheckPath"`
-	Timeout              flexString `json:"timeout"`
-	TokenTimeout         flexString `json:"tokenTimeout"`
-	MaxResponseBytes     flexString `json:"maxResponseBytes"`
-	SharedStore          string     `json:"sharedStore"`
-	RedisAddress         string     `json:"redisAddress"`
-	RedisUsername        string     `json:"redisUsername"`
-	RedisDB              flexString `json:"redisDb"`
-	RedisTLS             bool       `json:"redisTls"`
-	RedisKeyPrefix       *string    `json:"redisKeyPrefix"`
+	GrantType            string          `json:"grantType"`
+	TokenURL             string          `json:"tokenUrl"`
+	Scopes               string          `json:"scopes"`
+	Audience             string          `json:"audience"`
+	Resource             string          `json:"resource"`
+	ClientAuth           string          `json:"clientAuth"`
+	TokenRequestEncoding string          `json:"tokenRequestEncoding"`
+	ClientIDParam        string          `json:"clientIdParam"`
+	ClientSecretParam    string          `json:"clientSecretParam"`
+	OmitGrantType        bool            `json:"omitGrantType"`
+	AuthURL              string          `json:"authUrl"`
+	AuthParams           []wireItem      `json:"authParams"`
+	RedirectURL          string          `json:"redirectUrl"`
+	Issuer               string          `json:"issuer"`
+	IssuerURL            string          `json:"issuerUrl"`
+	JWTAlg               string          `json:"jwtAlg"`
+	JWTKeyID             string          `json:"jwtKeyId"`
+	JWTAudience          string          `json:"jwtAudience"`
+	JWTIssuer            string          `json:"jwtIssuer"`
+	JWTSubject           string          `json:"jwtSubject"`
+	TokenPlacement       string          `json:"tokenPlacement"`
+	TokenQueryParam      string          `json:"tokenQueryParam"`
+	TLSAuth              json.RawMessage `json:"tlsAuth"` // Grafana's own key (any JSON type); read to check tls_client_auth
+	UsePKCE              *bool           `json:"usePkce"`
+	TokenParams          []wireItem      `json:"tokenParams"`
+	TokenHeaders         []wireItem      `json:"tokenHeaders"`
+	TokenLocation        string          `json:"tokenLocation"`
+	TokenPath            *string         `json:"tokenPath"`
+	TokenResponseHeader  string          `json:"tokenResponseHeader"`
+	ExpiresInPath        *string         `json:"expiresInPath"`
+	ExpiresAtPath        string          `json:"expiresAtPath"`
+	IssuedAtPath         string          `json:"issuedAtPath"`
+	RefreshTokenPath     *string         `json:"refreshTokenPath"`
+	SuccessPath          string          `json:"successPath"`
+	SuccessValue         flexString      `json:"successValue"`
+	DefaultTokenLifetime flexString      `json:"defaultTokenLifetime"`
+	TokenHeaderName      string          `json:"tokenHeaderName"`
+	TokenHeaderTemplate  string          `json:"tokenHeaderTemplate"`
+	SendClientIDHeader   bool            `json:"sendClientIdHeader"`
+	ClientIDHeaderName   string          `json:"clientIdHeaderName"`
+	Headers              []wireItem      `json:"headers"`
+	HealthCheckPath      string          `json:"healthCheckPath"`
+	Timeout              flexString      `json:"timeout"`
+	TokenTimeout         flexString      `json:"tokenTimeout"`
+	MaxResponseBytes     flexString      `json:"maxResponseBytes"`
+	SharedStore          string          `json:"sharedStore"`
+	RedisAddress         string          `json:"redisAddress"`
+	RedisUsername        string          `json:"redisUsername"`
+	RedisDB              flexString      `json:"redisDb"`
+	RedisTLS             bool            `json:"redisTls"`
+	RedisKeyPrefix       *string         `json:"redisKeyPrefix"`
 }
 
 type wireItem struct {
@@ -272,33 +296,35 @@ func Load(s backend.DataSourceInstanceSettings) (*Settings, error) {
 	}
 	u.BaseURL = base
 
-	if t.GrantType, err = oneOf("grantType", w.GrantType, GrantClientCredentials, GrantAuthorizationCode); err != nil {
+	if t.GrantType, err = oneOf("grantType", w.GrantType, GrantClientCredentials, GrantAuthorizationCode, GrantJWTBearer); err != nil {
 		return nil, err
 	}
 	if out.Identity, out.DPoP, err = loadIdentity(s.JSONData, secure, w.TokenURL); err != nil {
 		return nil, err
 	}
 	// In pure oauthPassThru mode the client's own grant is optional (identity.go).
-	needClient := out.Identity.ClientGrant
-	if needClient {
-		if t.URL, err = parseHTTPURL("tokenUrl", w.TokenURL); err != nil {
+	if out.Identity.ClientGrant {
+		if err := loadClientAuth(t, w, secure); err != nil {
 			return nil, err
 		}
-	}
-	t.ClientID = strings.TrimSpace(secure["clientId"])
-	t.ClientSecret = secure["clientSecret"]
-	if needClient && t.ClientID == "" {
-		return nil, &FieldError{"secureJsonData.clientId", "is required (the client id is a secure field)"}
-	}
-	if needClient && t.ClientSecret == "" {
-		return nil, &FieldError{"secureJsonData.clientSecret", "is required"}
+		// Discovery (issuerUrl) or a service-account key may supply the token endpoint.
+		if t.IssuerURL != "" || t.ServiceAccountKey != "" {
+			t.URL, err = optionalURL("tokenUrl", w.TokenURL)
+			if t.URL == "" && err == nil && t.IssuerURL == "" {
+				t.URL, err = parseHTTPURL("secureJsonData.serviceAccountKey token_uri", t.ServiceAccountTokenURI)
+			}
+		} else {
+			t.URL, err = parseHTTPURL("tokenUrl", w.TokenURL)
+		}
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		t.ClientID = strings.TrimSpace(secure["clientId"])
 	}
 	t.Scopes = strings.FieldsFunc(w.Scopes, func(r rune) bool { return r == ' ' || r == ',' || r == '\n' || r == '\t' })
 	t.Audience = strings.TrimSpace(w.Audience)
 	t.Resource = strings.TrimSpace(w.Resource)
-	if t.ClientAuth, err = oneOf("clientAuth", w.ClientAuth, ClientAuthBody, ClientAuthBasic); err != nil {
-		return nil, err
-	}
 	if t.Encoding, err = oneOf("tokenRequestEncoding", w.TokenRequestEncoding, EncodingForm, EncodingJSON); err != nil {
 		return nil, err
 	}
@@ -306,7 +332,12 @@ func Load(s backend.DataSourceInstanceSettings) (*Settings, error) {
 	t.ClientSecretParam = orDefault(w.ClientSecretParam, "client_secret")
 	t.OmitGrantType = w.OmitGrantType
 	if t.GrantType == GrantAuthorizationCode {
-		if t.AuthURL, err = parseHTTPURL("authUrl", w.AuthURL); err != nil {
+		if t.IssuerURL != "" {
+			t.AuthURL, err = optionalURL("authUrl", w.AuthURL)
+		} else {
+			t.AuthURL, err = parseHTTPURL("authUrl", w.AuthURL)
+		}
+		if err != nil {
 			return nil, err
 		}
 		if strings.TrimSpace(w.RedirectURL) != "" {
@@ -319,10 +350,15 @@ func Load(s backend.DataSourceInstanceSettings) (*Settings, error) {
 				return nil, err
 			}
 		}
+		// With discovery the expected `iss` is the discovered issuer, which must equal issuerUrl.
+		if t.Issuer != "" && t.IssuerURL != "" && t.Issuer != t.IssuerURL {
+			return nil, &FieldError{"issuer", fmt.Sprintf("%q differs from issuerUrl %q; leave issuer empty when issuerUrl is set", t.Issuer, t.IssuerURL)}
+		}
 		if t.AuthParams, err = resolveItems("authParams", "authParam.", w.AuthParams, secure, false); err != nil {
 			return nil, err
 		}
 		t.UsePKCE = w.UsePKCE == nil || *w.UsePKCE
+		t.UsePKCESet = w.UsePKCE != nil
 		t.RefreshToken = strings.TrimSpace(secure["refreshToken"])
 		t.SealedRefreshToken = strings.TrimSpace(secure["sealedRefreshToken"])
 	}
@@ -374,6 +410,9 @@ func Load(s backend.DataSourceInstanceSettings) (*Settings, error) {
 		return nil, err
 	}
 
+	if err := loadTokenPlacement(u, w); err != nil {
+		return nil, err
+	}
 	u.TokenHeaderName = orDefault(w.TokenHeaderName, DefaultTokenHeaderName)
 	if err := checkHeaderName("tokenHeaderName", u.TokenHeaderName); err != nil {
 		return nil, err

@@ -23,6 +23,9 @@ var fuzzSecrets = map[string]string{
 	"header.X-Line":          "fz-line\r\nX-Injected: 1",
 	"tokenHeader.X-Line":     "fz-line\nbreak-SECRET",
 	"header.x-api-key-lower": "fz-lower-SECRET-9c0d1e",
+	"privateKey":             "-----BEGIN PRIVATE KEY-----\nfzPKEYsecret0123456789abcdefABCD\n-----END PRIVATE KEY-----\n",
+	"serviceAccountKey":      `{"client_email":"fz-sa@x","private_key":"fz-sa-KEY-SECRET-1f2e3d"}`,
+	"tlsClientKey":           "fz-tls-KEY-SECRET-4c5b6a",
 }
 
 // FuzzLoad: for any jsonData bytes, URL and secure values, Load never panics; it returns either an
@@ -47,6 +50,11 @@ func FuzzLoad(f *testing.F) {
 		{"http://x", `{"tokenUrl":"https://a/t","tokenPath":"$[","tokenHeaderTemplate":"Bearer {{token}}\r\nX: y"}`, ""},
 		{"http://x", "{\"tokenUrl\":\"https://a/t\",\"headers\":[{\"name\":\"X-A\\u0000\"}]}", ""},
 		{"http://x", `{"tokenUrl":"https://a/t"}`, "fz-client-SECRET-9a8b7c"},
+		{"http://x", `{"tokenUrl":"https://a/t","clientAuth":"private_key_jwt","jwtAlg":"ES256"}`, ""},
+		{"http://x", `{"grantType":"jwt_bearer","jwtIssuer":"i"}`, ""},
+		{"http://x", `{"tokenUrl":"https://a/t","clientAuth":"tls_client_auth","tlsAuth":true}`, ""},
+		{"http://x", `{"issuerUrl":"https://idp/realm","tokenPlacement":"query","tokenQueryParam":"k"}`, ""},
+		{"http://x", `{"tokenUrl":"https://a/t","clientAuth":"client_secret_jwt"}`, "fz-client-SECRET-9a8b7c-long-enough-for-hs256"},
 	} {
 		f.Add([]byte(s.json), s.url, s.extra)
 	}
@@ -85,8 +93,15 @@ func FuzzLoad(f *testing.F) {
 		if !strings.Contains(u.TokenHeaderTemplate, settings.TokenPlaceholder) || strings.ContainsAny(u.TokenHeaderTemplate, "\r\n") {
 			t.Fatalf("token header template %q", u.TokenHeaderTemplate)
 		}
-		if s.Token.ClientID == "" || s.Token.ClientSecret == "" || s.Token.URL == "" {
-			t.Fatalf("missing credentials or token URL: %+v", s.Token)
+		tk := s.Token
+		needSecret := tk.ClientAuth == settings.ClientAuthBody || tk.ClientAuth == settings.ClientAuthBasic || tk.ClientAuth == settings.ClientAuthSecretJWT
+		needKey := tk.ClientAuth == settings.ClientAuthPrivateKeyJWT || tk.GrantType == settings.GrantJWTBearer
+		switch {
+		case tk.ClientID == "" && tk.ClientAuth != settings.ClientAuthNone,
+			needSecret != (tk.ClientSecret != ""),
+			needKey && tk.Assertion.Key == nil,
+			tk.URL == "" && tk.IssuerURL == "":
+			t.Fatalf("missing or extra credentials or token URL: %+v", tk)
 		}
 		for _, list := range [][]settings.NameValue{u.Headers, s.Token.Headers} {
 			for _, h := range list {

@@ -19,9 +19,9 @@ const (
 // Grant's: the plugin builds a separate Grant for exchanges with audience = tokenExchangeAudience.
 // The subject token is redacted from every error. Nothing is cached here.
 func (g *Grant) TokenExchange(ctx context.Context, subjectToken string) (*oauth2.Token, error) {
-	return g.do(ctx, []settings.NameValue{
-		{Name: "grant_type", Value: GrantTokenExchange},
-		{Name: "subject_token", Value: subjectToken},
-		{Name: "subject_token_type", Value: TokenTypeAccessToken},
-	}, subjectToken)
+	return g.do(ctx, fixed(
+		settings.NameValue{Name: "grant_type", Value: GrantTokenExchange},
+		settings.NameValue{Name: "subject_token", Value: subjectToken},
+		settings.NameValue{Name: "subject_token_type", Value: TokenTypeAccessToken},
+	), subjectToken)
 }

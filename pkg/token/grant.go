@@ -34,6 +34,11 @@ type Grant struct {
 	// credential); values of one request (refresh token, code, verifier) are added per request.
 	secrets []string
 	now     func() time.Time
+
+	// signer signs assertions (private_key_jwt, client_secret_jwt, jwt_bearer); endpoints supplies
+	// a discovered token endpoint. Both are nil when not configured (clientauth.go).
+	signer    *assertionSigner
+	endpoints Endpoints
 }
 
 // NewGrant builds a Grant. client must not carry any API token middleware; redirects are refused
@@ -49,15 +54,23 @@ func NewGrant(cfg settings.Token, client *http.Client, secrets []string) (*Grant
 	// echoes the Basic credential, which is the secret in base64.
 	secrets = append(append([]string(nil), secrets...), cfg.ClientID, cfg.ClientSecret,
 		base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(cfg.ClientID)+":"+url.QueryEscape(cfg.ClientSecret))))
-	return &Grant{cfg: cfg, client: &c, reader: reader, redact: redact.New(secrets...), secrets: secrets, now: time.Now}, nil
+	g := &Grant{cfg: cfg, client: &c, reader: reader, redact: redact.New(secrets...), secrets: secrets, now: time.Now}
+	if cfg.Assertion.Alg != "" {
+		if g.signer, err = newAssertionSigner(cfg.Assertion, cfg.ClientSecret); err != nil {
+			return nil, err
+		}
+	}
+	return g, nil
 }
 
 // Fetch obtains a new token. When refreshToken is set it tries the refresh grant first and falls
 // back to the primary grant if the server says the refresh token is no longer valid. The
 // authorization code grant has no primary grant to fall back to: the user must connect again.
 func (g *Grant) Fetch(ctx context.Context, refreshToken string) (*oauth2.Token, error) {
-	if refreshToken != "" {
-		tok, err := g.do(ctx, []settings.NameValue{{Name: "grant_type", Value: "refresh_token"}, {Name: "refresh_token", Value: refreshToken}})
+	// A new assertion is always at hand with jwt_bearer: a refresh token (rarely sent) is not used,
+	// as its refresh request would need a client authentication the grant may not have.
+	if refreshToken != "" && g.cfg.GrantType != settings.GrantJWTBearer {
+		tok, err := g.do(ctx, fixed(settings.NameValue{Name: "grant_type", Value: "refresh_token"}, settings.NameValue{Name: "refresh_token", Value: refreshToken}))
 		if err == nil && tok.RefreshToken == "" {
 			tok.RefreshToken = refreshToken // the server did not rotate it: keep using it
 		}
@@ -71,12 +84,8 @@ func (g *Grant) Fetch(ctx context.Context, refreshToken string) (*oauth2.Token, 
 	if g.cfg.GrantType == settings.GrantAuthorizationCode {
 		return nil, reauthRequired("no refresh token is stored")
 	}
-	var grant []settings.NameValue
-	if !g.cfg.OmitGrantType {
-		grant = append(grant, settings.NameValue{Name: "grant_type", Value: g.cfg.GrantType})
-	}
 	// The refresh token refused above is still redacted from this request's errors.
-	return g.do(ctx, grant, refreshToken)
+	return g.do(ctx, g.primaryGrant, refreshToken)
 }
 
 // Exchange redeems an authorization code (RFC 6749 4.1.3), with the PKCE verifier if one was used.
@@ -85,22 +94,42 @@ func (g *Grant) Exchange(ctx context.Context, code, verifier, redirectURI string
 	if verifier != "" {
 		grant = append(grant, settings.NameValue{Name: "code_verifier", Value: verifier})
 	}
-	return g.do(ctx, grant)
+	return g.do(ctx, fixed(grant...))
 }
 
-// do sends one token request. Errors are redacted of the static secrets, of this request's
-// refresh token, code and verifier, and of also.
-func (g *Grant) do(ctx context.Context, grant []settings.NameValue, also ...string) (*oauth2.Token, error) {
-	req, err := g.newRequest(ctx, grant)
+// fixed is a grant whose parameters do not depend on the token endpoint.
+func fixed(p ...settings.NameValue) func(string) ([]settings.NameValue, error) {
+	return func(string) ([]settings.NameValue, error) { return p, nil }
+}
+
+// do sends one token request. grant gives the grant's parameters for the token endpoint (an
+// assertion's audience is the endpoint). Errors are redacted of the static secrets, of this
+// request's refresh token, code, verifier and assertions, and of also.
+func (g *Grant) do(ctx context.Context, grantFor func(tokenURL string) ([]settings.NameValue, error), also ...string) (*oauth2.Token, error) {
+	tokenURL, err := g.tokenURL(ctx)
+	if err != nil {
+		return nil, err
+	}
+	grant, err := grantFor(tokenURL)
+	if err != nil {
+		return nil, err
+	}
+	auth, err := g.authParams(tokenURL)
+	if err != nil {
+		return nil, err
+	}
+	req, err := g.newRequest(ctx, tokenURL, grant, auth)
 	if err != nil {
 		return nil, err
 	}
 	red := g.redact
 	perRequest := also
-	for _, p := range grant {
-		switch p.Name {
-		case "refresh_token", "code", "code_verifier":
-			perRequest = append(perRequest, p.Value)
+	for _, list := range [][]settings.NameValue{grant, auth} {
+		for _, p := range list {
+			switch p.Name {
+			case "refresh_token", "code", "code_verifier", "assertion", "client_assertion":
+				perRequest = append(perRequest, p.Value)
+			}
 		}
 	}
 	if len(perRequest) > 0 {
@@ -108,9 +137,11 @@ func (g *Grant) do(ctx context.Context, grant []settings.NameValue, also ...stri
 	}
 	resp, err := g.client.Do(req)
 	if err != nil {
+		g.markStale(0)
 		return nil, &Error{Step: StepRequest, Msg: red.String(err.Error())}
 	}
 	defer resp.Body.Close()
+	g.markStale(resp.StatusCode)
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxReplyBytes+1))
 	if err != nil {
 		return nil, &Error{Step: StepRequest, Status: resp.StatusCode, Msg: "reading the reply: " + red.String(err.Error())}
@@ -142,7 +173,7 @@ func clipText(s string, n int) string {
 
 // newRequest builds the token request from the settings: parameters, client authentication,
 // encoding and headers.
-func (g *Grant) newRequest(ctx context.Context, grant []settings.NameValue) (*http.Request, error) {
+func (g *Grant) newRequest(ctx context.Context, tokenURL string, grant, auth []settings.NameValue) (*http.Request, error) {
 	c := g.cfg
 	var keys []string
 	vals := map[string]string{}
@@ -155,7 +186,7 @@ func (g *Grant) newRequest(ctx context.Context, grant []settings.NameValue) (*ht
 	for _, p := range grant {
 		set(p.Name, p.Value)
 	}
-	if len(c.Scopes) > 0 {
+	if len(c.Scopes) > 0 && !c.Assertion.ScopeClaim {
 		set("scope", strings.Join(c.Scopes, " "))
 	}
 	if c.Audience != "" {
@@ -167,9 +198,8 @@ func (g *Grant) newRequest(ctx context.Context, grant []settings.NameValue) (*ht
 	for _, p := range c.Params {
 		set(p.Name, p.Value)
 	}
-	if c.ClientAuth == settings.ClientAuthBody {
-		set(c.ClientIDParam, c.ClientID)
-		set(c.ClientSecretParam, c.ClientSecret)
+	for _, p := range auth { // last: a configured parameter never replaces the credentials
+		set(p.Name, p.Value)
 	}
 
 	var body []byte
@@ -190,16 +220,13 @@ func (g *Grant) newRequest(ctx context.Context, grant []settings.NameValue) (*ht
 		body = []byte(form.Encode())
 		contentType = "application/x-www-form-urlencoded"
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, tokenURL, bytes.NewReader(body))
 	if err != nil {
 		return nil, &Error{Step: StepRequest, Msg: "building the request: invalid tokenUrl"}
 	}
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Accept", "application/json")
-	if c.ClientAuth == settings.ClientAuthBasic {
-		// RFC 6749 section 2.3.1: both parts are form-encoded before Basic encoding.
-		req.SetBasicAuth(url.QueryEscape(c.ClientID), url.QueryEscape(c.ClientSecret))
-	}
+	g.setBasic(req)
 	for _, h := range c.Headers {
 		req.Header.Set(h.Name, h.Value)
 	}

@@ -22,6 +22,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"net/url"
+
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/tracing"
@@ -33,19 +35,46 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.25.0"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/redact"
 )
+
+// redactURL is u as text with the values of the secret parameters replaced by redact.Mark, and
+// those values (to redact them from an error's text too).
+func redactURL(u *url.URL, secretParams []string) (string, []string) {
+	if len(secretParams) == 0 || u.RawQuery == "" {
+		return u.String(), nil
+	}
+	q := u.Query()
+	var values []string
+	for _, p := range secretParams {
+		if vs, ok := q[p]; ok {
+			values = append(values, vs...)
+			for i := range vs {
+				vs[i] = redact.Mark
+			}
+		}
+	}
+	if values == nil {
+		return u.String(), nil
+	}
+	out := *u
+	out.RawQuery = q.Encode()
+	return out.String(), values
+}
 
 // New builds the HTTP client for opts with Middlewares() (opts.Middlewares is replaced). When the
 // SDK's collectors cannot be found (a future SDK changed them), the SDK's own metrics middleware is
-// kept: slower, never wrong.
-func New(opts httpclient.Options) (*http.Client, error) {
-	opts.Middlewares = Middlewares()
+// kept: slower, never wrong. secretParams name query parameters that carry a credential
+// (tokenPlacement: query): their values never reach a trace.
+func New(opts httpclient.Options, secretParams ...string) (*http.Client, error) {
+	opts.Middlewares = Middlewares(secretParams...)
 	return httpclient.New(opts)
 }
 
 // Middlewares is httpclient.DefaultMiddlewares, in the same order, with the tracing and metrics
 // middlewares replaced (see New and tracingMiddleware).
-func Middlewares() []httpclient.Middleware {
+func Middlewares(secretParams ...string) []httpclient.Middleware {
 	mws := httpclient.DefaultMiddlewares()
 	c, err := sdkCollectors()
 	for i, m := range mws {
@@ -53,7 +82,7 @@ func Middlewares() []httpclient.Middleware {
 		switch {
 		case !ok:
 		case n.MiddlewareName() == httpclient.TracingMiddlewareName:
-			mws[i] = tracingMiddleware()
+			mws[i] = tracingMiddleware(secretParams)
 		case n.MiddlewareName() == httpclient.DataSourceMetricsMiddlewareName && err == nil:
 			mws[i] = metricsMiddleware(c)
 		}
@@ -306,7 +335,10 @@ func sanitize(name string) (string, bool) {
 // propagation) except that the httptrace client trace is attached only to a span that records.
 // Why: the SDK attaches it to every request, and building it costs about 30 allocations even when
 // no tracer is configured (the span is then a no-op and every event it would get is dropped).
-func tracingMiddleware() httpclient.Middleware {
+//
+// The URL attribute and a recorded error never show the values of secretParams (and the metric
+// labels above hold no URL at all): a token placed in the URL stays out of traces.
+func tracingMiddleware(secretParams []string) httpclient.Middleware {
 	return httpclient.NamedMiddlewareFunc(httpclient.TracingMiddlewareName, func(opts httpclient.Options, next http.RoundTripper) http.RoundTripper {
 		t := tracing.DefaultTracer()
 		attrs := make([]attribute.KeyValue, 0, len(opts.Labels))
@@ -327,10 +359,15 @@ func tracingMiddleware() httpclient.Middleware {
 			if !recording {
 				return res, err
 			}
-			span.SetAttributes(semconv.HTTPURL(req.URL.String()), semconv.HTTPMethod(req.Method))
+			traced, secrets := redactURL(req.URL, secretParams)
+			span.SetAttributes(semconv.HTTPURL(traced), semconv.HTTPMethod(req.Method))
 			if err != nil {
 				span.SetStatus(codes.Error, "request failed")
-				span.RecordError(err)
+				if len(secrets) > 0 {
+					span.RecordError(errors.New(redact.New(secrets...).String(err.Error())))
+				} else {
+					span.RecordError(err)
+				}
 				return res, err
 			}
 			if res != nil {

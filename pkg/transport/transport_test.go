@@ -172,7 +172,7 @@ func TestMetricsMatchSDK(t *testing.T) {
 		return c
 	}
 	sdkClient := client("sdk-ref", func(o httpclient.Options) (*http.Client, error) { return httpclient.New(o) }) // DefaultMiddlewares
-	ours := client("ours-ref", New)
+	ours := client("ours-ref", func(o httpclient.Options) (*http.Client, error) { return New(o) })
 	run := func(c *http.Client, label string) map[string]sample {
 		before := snapshot(t)
 		for _, ep := range []backend.Endpoint{backend.EndpointQueryData, backend.EndpointCheckHealth} {

@@ -97,7 +97,10 @@ func New(cfg settings.Upstream, src token.Source, hc *http.Client, secrets []str
 		}
 		return nil
 	}
-	place := HeaderPlacement{Name: cfg.TokenHeaderName, Template: cfg.TokenHeaderTemplate}
+	var place Placement = HeaderPlacement{Name: cfg.TokenHeaderName, Template: cfg.TokenHeaderTemplate}
+	if cfg.TokenPlacement == settings.PlacementQuery {
+		place = QueryPlacement{Param: cfg.TokenQueryParam}
+	}
 	return &Client{cfg: cfg, src: src, http: &c, place: place, redact: redact.New(secrets...)}
 }
 
@@ -117,6 +120,9 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		return nil, err
 	}
 	if err := c.checkHeaders(req.Header); err != nil {
+		return nil, err
+	}
+	if err := c.checkParams(req.Params); err != nil {
 		return nil, err
 	}
 	method := strings.ToUpper(strings.TrimSpace(req.Method))
@@ -201,7 +207,7 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, req Reques
 	if int64(len(data)) > c.cfg.MaxResponseBytes {
 		return nil, &Error{Step: StepReply, Status: resp.StatusCode, Msg: fmt.Sprintf("reply is larger than maxResponseBytes (%d bytes)", c.cfg.MaxResponseBytes)}
 	}
-	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: c.redactBody(data, accessToken), URL: resp.Request.URL}, nil
+	return &Response{Status: resp.StatusCode, Header: c.replyHeader(resp.Header, accessToken), Body: c.redactBody(data, accessToken), URL: c.withoutToken(resp.Request.URL)}, nil
 }
 
 // readBody reads the reply, at most limit+1 bytes (one more than allowed, to detect a larger reply).
@@ -257,6 +263,9 @@ func (c *Client) describe(resp *Response, tok *oauth2.Token) string {
 		msg = "the API rejected the signed-in user's token (401); check that the API accepts tokens of Grafana's OAuth provider, or exchange them first (tokenExchange)"
 	} else if resp.Status == http.StatusUnauthorized {
 		msg = "the API rejected the token twice (a fresh token was fetched after the first 401); check tokenHeaderName, tokenHeaderTemplate and the client's permissions"
+		if c.cfg.TokenPlacement == settings.PlacementQuery {
+			msg = "the API rejected the token twice (a fresh token was fetched after the first 401); check tokenQueryParam and the client's permissions"
+		}
 	} else if resp.Status == http.StatusForbidden {
 		msg = "the API refused access (403); check the scopes and the client's permissions"
 	}

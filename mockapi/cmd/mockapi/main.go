@@ -7,6 +7,8 @@
 //	-client-id       MOCK_CLIENT_ID       accepted client id (default "demo-client")
 //	-client-secret   MOCK_CLIENT_SECRET   accepted client secret (default "demo-secret")
 //	-token-lifetime  MOCK_TOKEN_LIFETIME  lifetime of standard tokens (default 1h)
+//	-client-public-key MOCK_CLIENT_PUBLIC_KEY  PEM file (public key or certificate) that verifies the
+//	                 client's private_key_jwt assertions and JWT-bearer grants with iss = client id
 //
 // One log line is written per request: method, path and status. Query
 // strings, headers, tokens and secrets are never logged.
@@ -14,6 +16,9 @@ package main
 
 import (
 	"context"
+	"crypto"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -56,6 +61,7 @@ func run(args []string) error {
 		defLifetime = d
 	}
 	lifetime := fs.Duration("token-lifetime", defLifetime, "lifetime of standard tokens (env MOCK_TOKEN_LIFETIME)")
+	pubKeyFile := fs.String("client-public-key", envOr("MOCK_CLIENT_PUBLIC_KEY", ""), "PEM public key or certificate for private_key_jwt and jwt_bearer (env MOCK_CLIENT_PUBLIC_KEY)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -77,6 +83,14 @@ func run(args []string) error {
 		ClientSecret:  *clientSecret,
 		TokenLifetime: *lifetime,
 	})
+	if *pubKeyFile != "" {
+		pub, err := readPublicKey(*pubKeyFile)
+		if err != nil {
+			return err
+		}
+		srv.SetClientPublicKey(pub)
+		srv.RegisterJWTIssuer(*clientID, pub)
+	}
 	hs := &http.Server{
 		Addr:              *addr,
 		Handler:           logRequests(srv),
@@ -99,6 +113,30 @@ func run(args []string) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return hs.Shutdown(sctx)
+}
+
+// readPublicKey reads a PEM public key (PKIX) or certificate.
+func readPublicKey(file string) (crypto.PublicKey, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("-client-public-key: %w", err)
+	}
+	block, _ := pem.Decode(b)
+	if block == nil {
+		return nil, fmt.Errorf("-client-public-key: %s is not PEM", file)
+	}
+	if block.Type == "CERTIFICATE" {
+		c, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("-client-public-key: %w", err)
+		}
+		return c.PublicKey, nil
+	}
+	pub, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("-client-public-key: %w", err)
+	}
+	return pub, nil
 }
 
 type statusRecorder struct {

@@ -1,0 +1,101 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/discovery"
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/settings"
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/token"
+)
+
+// setupDiscovery reads the provider's metadata lazily (on the first token request, Connect or
+// health check) when issuerUrl is set; an explicit tokenUrl or authUrl still wins.
+func (d *Datasource) setupDiscovery(cfg *settings.Settings, hc *http.Client) {
+	if cfg.Token.IssuerURL == "" {
+		return
+	}
+	d.discovery = discovery.New(cfg.Token.IssuerURL, hc)
+	if cfg.Token.URL == "" {
+		d.grant.SetEndpoints(d.discovery)
+	}
+}
+
+// secretQueryParams are the query parameters that carry a credential (for traces).
+func secretQueryParams(u settings.Upstream) []string {
+	if u.TokenPlacement == settings.PlacementQuery {
+		return []string{u.TokenQueryParam}
+	}
+	return nil
+}
+
+// authEndpoint is authUrl, else the discovered authorization endpoint, and whether to send a PKCE
+// S256 challenge: usePkce when set, else yes unless the metadata lists methods without S256.
+func (d *Datasource) authEndpoint(ctx context.Context) (string, bool, error) {
+	t := d.settings.Token
+	if d.discovery == nil {
+		return t.AuthURL, t.UsePKCE, nil
+	}
+	m, err := d.discovery.Metadata(ctx)
+	if err != nil {
+		if t.AuthURL == "" {
+			return "", false, token.DiscoveryError(err)
+		}
+		return t.AuthURL, t.UsePKCE, nil
+	}
+	pkce := t.UsePKCE
+	if !t.UsePKCESet {
+		pkce = m.SupportsS256()
+	}
+	if t.AuthURL != "" {
+		return t.AuthURL, pkce, nil
+	}
+	if m.AuthorizationEndpoint == "" {
+		return "", false, &token.Error{Step: token.StepDiscovery, Msg: fmt.Sprintf("the metadata at %s has no authorization_endpoint; set authUrl", m.Source)}
+	}
+	return m.AuthorizationEndpoint, pkce, nil
+}
+
+// issRequired: the discovered metadata says the server sends `iss` in authorization responses, so
+// a response without it is refused (RFC 9207 section 2.4).
+func (d *Datasource) issRequired(ctx context.Context) bool {
+	if d.discovery == nil {
+		return false
+	}
+	m, err := d.discovery.Metadata(ctx)
+	return err == nil && m.IssParameter
+}
+
+// discoveryNote says which endpoints discovery found, for the health message; a failure is the
+// health check's error (step "discovery").
+func (d *Datasource) discoveryNote(ctx context.Context) (string, error) {
+	if d.discovery == nil {
+		return "", nil
+	}
+	m, err := d.discovery.Metadata(ctx)
+	if err != nil {
+		return "", token.DiscoveryError(err)
+	}
+	var found []string
+	t := d.settings.Token
+	if m.TokenEndpoint != "" {
+		s := "token endpoint " + m.TokenEndpoint
+		if t.URL != "" {
+			s += " (tokenUrl " + t.URL + " is used)"
+		}
+		found = append(found, s)
+	}
+	if m.AuthorizationEndpoint != "" && t.GrantType == settings.GrantAuthorizationCode {
+		s := "authorization endpoint " + m.AuthorizationEndpoint
+		if t.AuthURL != "" {
+			s += " (authUrl " + t.AuthURL + " is used)"
+		}
+		found = append(found, s)
+	}
+	if len(found) == 0 {
+		found = append(found, "no endpoints")
+	}
+	return "Discovery (" + m.Source + "): " + strings.Join(found, ", ") + ". ", nil
+}

@@ -304,20 +304,25 @@ func Load(s backend.DataSourceInstanceSettings) (*Settings, error) {
 	}
 	// In pure oauthPassThru mode the client's own grant is optional (identity.go).
 	if out.Identity.ClientGrant {
+		// Discovery (issuerUrl) or a service-account key may supply the token endpoint; otherwise
+		// tokenUrl is the first thing to check.
+		supplied := strings.TrimSpace(w.IssuerURL) != "" || (t.GrantType == GrantJWTBearer && strings.TrimSpace(secure["serviceAccountKey"]) != "")
+		if !supplied {
+			if t.URL, err = parseHTTPURL("tokenUrl", w.TokenURL); err != nil {
+				return nil, err
+			}
+		}
 		if err := loadClientAuth(t, w, secure); err != nil {
 			return nil, err
 		}
-		// Discovery (issuerUrl) or a service-account key may supply the token endpoint.
-		if t.IssuerURL != "" || t.ServiceAccountKey != "" {
+		if supplied {
 			t.URL, err = optionalURL("tokenUrl", w.TokenURL)
 			if t.URL == "" && err == nil && t.IssuerURL == "" {
 				t.URL, err = parseHTTPURL("secureJsonData.serviceAccountKey token_uri", t.ServiceAccountTokenURI)
 			}
-		} else {
-			t.URL, err = parseHTTPURL("tokenUrl", w.TokenURL)
-		}
-		if err != nil {
-			return nil, err
+			if err != nil {
+				return nil, err
+			}
 		}
 	} else {
 		t.ClientID = strings.TrimSpace(secure["clientId"])

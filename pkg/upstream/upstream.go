@@ -106,7 +106,8 @@ func (c *Client) redactBody(b []byte, accessToken string) []byte {
 	return c.redact.Bytes(b)
 }
 
-// Do sends req with the token. A 401 drops the token and retries once with a new one.
+// Do sends req with the token. A 401 drops the token and retries once with a new one, unless the
+// token source keeps the token (see token.Cache.Invalidate).
 func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	u, err := ResolveURL(c.cfg.BaseURL, req.Path, req.Params)
 	if err != nil {
@@ -122,24 +123,35 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	if method != http.MethodGet && method != http.MethodPost {
 		return nil, &Error{Step: StepURL, Msg: fmt.Sprintf("method %q is not supported; use GET or POST", req.Method)}
 	}
-	for attempt := 0; ; attempt++ {
-		tok, err := c.src.Token(ctx)
-		if err != nil {
-			return nil, err
-		}
-		resp, err := c.send(ctx, method, u, req, tok.AccessToken)
-		if err != nil {
-			return nil, err
-		}
-		if resp.Status == http.StatusUnauthorized && attempt == 0 {
-			c.src.Invalidate(tok)
-			continue
-		}
-		if resp.Status < 200 || resp.Status > 299 {
-			return resp, &Error{Step: StepReply, Status: resp.Status, Msg: c.describe(resp, tok.AccessToken)}
-		}
-		return resp, nil
+	tok, err := c.src.Token(ctx)
+	if err != nil {
+		return nil, err
 	}
+	resp, err := c.send(ctx, method, u, req, tok.AccessToken)
+	if err != nil {
+		return nil, err
+	}
+	retried := false
+	if resp.Status == http.StatusUnauthorized {
+		// The token may have been revoked: drop it and retry once with a new one. The source keeps
+		// a token that already replaced a refused one (at most one new token per token lifetime);
+		// then the same token comes back and this 401 is the path's answer.
+		c.src.Invalidate(tok)
+		fresh, err := c.src.Token(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if fresh.AccessToken != tok.AccessToken {
+			tok, retried = fresh, true
+			if resp, err = c.send(ctx, method, u, req, tok.AccessToken); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if resp.Status < 200 || resp.Status > 299 {
+		return resp, &Error{Step: StepReply, Status: resp.Status, Msg: c.describe(resp, tok.AccessToken, retried)}
+	}
+	return resp, nil
 }
 
 func (c *Client) send(ctx context.Context, method string, u *url.URL, req Request, accessToken string) (*Response, error) {
@@ -235,7 +247,7 @@ func (c *Client) checkHeaders(h http.Header) error {
 }
 
 // describe summarises an error reply: its status and a short, redacted excerpt of the body.
-func (c *Client) describe(resp *Response, accessToken string) string {
+func (c *Client) describe(resp *Response, accessToken string, retried bool) string {
 	// Redact before cutting, so a secret straddling the cut cannot leave a prefix behind.
 	text := strings.TrimSpace(string(resp.Body))
 	if accessToken != "" {
@@ -247,9 +259,12 @@ func (c *Client) describe(resp *Response, accessToken string) string {
 	}
 	text = strings.ToValidUTF8(text, "?")
 	msg := http.StatusText(resp.Status)
-	if resp.Status == http.StatusUnauthorized {
-		msg = "the API rejected the token twice (a fresh token was fetched after the first 401); check tokenHeaderName, tokenHeaderTemplate and the client's permissions"
-	} else if resp.Status == http.StatusForbidden {
+	switch {
+	case resp.Status == http.StatusUnauthorized && retried:
+		msg = "the API rejected the token twice (a fresh token was fetched after the first 401): the token endpoint works, this path refuses the client; check the path, tokenHeaderName, tokenHeaderTemplate and the client's permissions"
+	case resp.Status == http.StatusUnauthorized:
+		msg = "the API rejected the token (401), which already replaced a token refused earlier (at most one new token per token lifetime): this path refuses the client; check the path, tokenHeaderName, tokenHeaderTemplate and the client's permissions"
+	case resp.Status == http.StatusForbidden:
 		msg = "the API refused access (403); check the scopes and the client's permissions"
 	}
 	if text != "" {

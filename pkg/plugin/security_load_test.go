@@ -312,7 +312,7 @@ func TestPermanentlyRejectedClientDoesNotLoop(t *testing.T) {
 		r := runQuery(t, o.d, `{"path":"/items"}`)
 		want := "rejected the token twice"
 		if i > 0 {
-			want = "already replaced a token refused earlier"
+			want = "refused on its own retry too"
 		}
 		if r.Error == nil || !strings.Contains(r.Error.Error(), want) {
 			t.Fatalf("query %d: %v", i, r.Error)

@@ -74,6 +74,10 @@ func (p *rotatingProvider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{"error":"not for you"}`))
 		return
 	}
+	if r.URL.Path == "/api/search" { // a next link that leaves the POST patterns (pagination test)
+		_, _ = w.Write([]byte(`{"items":[{"id":1}],"next":"/api/items"}`))
+		return
+	}
 	_, _ = w.Write([]byte(`[{"id":1}]`))
 }
 
@@ -158,10 +162,11 @@ func TestUnauthorizedPathCostsAtMostOneExtraToken(t *testing.T) {
 	}
 }
 
-// TestRevokedTokenReplacedOnceThenPathAnswer: a revoked token is still replaced on the same query
-// (401, one token request, retry succeeds); a later 401 to that replacement, within its lifetime, is
-// the path's answer: one API request and no token request.
-func TestRevokedTokenReplacedOnceThenPathAnswer(t *testing.T) {
+// TestRevokedTokensReplacedAndPathAnswerKept: a revoked token is replaced on the same query (401,
+// one token request, the retry succeeds), and so is the replacement after a second revocation,
+// because the successful retry confirmed it. A path that answers 401 to good tokens then costs one
+// more token (the retry is refused too) and nothing after that: 1 API request, no token request.
+func TestRevokedTokensReplacedAndPathAnswerKept(t *testing.T) {
 	p := newRotatingProvider()
 	srv := httptest.NewServer(p)
 	t.Cleanup(srv.Close)
@@ -171,30 +176,26 @@ func TestRevokedTokenReplacedOnceThenPathAnswer(t *testing.T) {
 	if r := viewerQuery(context.Background(), d, `{"path":"/items"}`); r.Error != nil {
 		t.Fatal(r.Error)
 	}
-	// The provider revokes every token: the next query fetches one new token and succeeds.
-	p.mu.Lock()
-	clear(p.issued)
-	p.mu.Unlock()
-	api := p.apiRequests.Load()
-	if r := viewerQuery(context.Background(), d, `{"path":"/items"}`); r.Error != nil {
-		t.Fatalf("query after revocation: %v", r.Error)
+	expect := func(what string, q string, ok bool, wantAPI, wantTok int64) {
+		t.Helper()
+		api, tok := p.apiRequests.Load(), p.tokenRequests.Load()
+		r := viewerQuery(context.Background(), d, q)
+		if (r.Error == nil) != ok || (!ok && r.Status != http.StatusUnauthorized) {
+			t.Fatalf("%s: status %d error %v", what, r.Status, r.Error)
+		}
+		if gotAPI, gotTok := p.apiRequests.Load()-api, p.tokenRequests.Load()-tok; gotAPI != wantAPI || gotTok != wantTok {
+			t.Errorf("%s: %d API requests and %d token requests, want %d and %d", what, gotAPI, gotTok, wantAPI, wantTok)
+		}
 	}
-	if got := p.apiRequests.Load() - api; got != 2 {
-		t.Errorf("%d API requests for the query after revocation, want 2 (401, then the retry)", got)
+	for _, what := range []string{"first revocation", "second revocation"} {
+		p.mu.Lock()
+		clear(p.issued)
+		p.mu.Unlock()
+		expect(what, `{"path":"/items"}`, true, 2, 1)
 	}
-	if got := p.tokenRequests.Load(); got != 2 {
-		t.Errorf("%d token requests, want 2 (first token, replacement)", got)
+	expect("first query to the locked path", `{"path":"/locked"}`, false, 2, 1)
+	for range 10 {
+		expect("later query to the locked path", `{"path":"/locked"}`, false, 1, 0)
 	}
-	// The replacement is refused by a locked path: one API request, no token request.
-	api = p.apiRequests.Load()
-	r := viewerQuery(context.Background(), d, `{"path":"/locked"}`)
-	if r.Error == nil || r.Status != http.StatusUnauthorized {
-		t.Fatalf("locked path: %d %v", r.Status, r.Error)
-	}
-	if got := p.apiRequests.Load() - api; got != 1 {
-		t.Errorf("%d API requests for a 401 to the replacement token, want 1 (no second token in this token's lifetime)", got)
-	}
-	if got := p.tokenRequests.Load(); got != 2 {
-		t.Errorf("%d token requests, want still 2", got)
-	}
+	expect("good path", `{"path":"/items"}`, true, 1, 0)
 }

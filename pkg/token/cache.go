@@ -57,8 +57,10 @@ type entry struct {
 	tok       *oauth2.Token
 	refreshAt time.Time
 	obtained  time.Time
-	// replacement: fetched because the API refused the token before it. A 401 does not drop it.
+	// replacement: fetched because the API refused the token before it. A 401 drops it only once a
+	// retry has confirmed it (see Invalidate).
 	replacement bool
+	confirmed   atomic.Bool
 }
 
 // NewCache wraps f. timeout bounds each fetch; now is the clock (time.Now outside tests).
@@ -103,16 +105,17 @@ func (c *Cache) Token(ctx context.Context) (*oauth2.Token, error) {
 }
 
 // Invalidate is told that the API answered 401 to tok. It drops tok only if tok is still the cached
-// token and was not itself fetched to replace a refused token: a 401 buys at most one new token per
-// token lifetime. Why: a path that answers 401 to a good token (a permission the client lacks)
-// would otherwise cost a token request per query, from any Viewer, and with rotating refresh tokens
-// a rotation per query; against a rate-limited provider that locks everyone out. A token revoked at
-// the provider is still replaced on the query that meets it. After a replacement, a 401 is the
-// path's answer until the replacement's scheduled refresh, so the caller sees Token return the same
-// token and must not retry.
+// token and is not a replacement that no retry has confirmed (see Confirm): a path that answers 401
+// to a good token (a permission the client lacks) would otherwise cost a token request per query,
+// from any Viewer, and with rotating refresh tokens a rotation per query; against a rate-limited
+// provider that locks everyone out. So a 401 buys one replacement; if the retry of the same request
+// is refused too, the 401 is that path's answer and the replacement is kept until its scheduled
+// refresh: the caller sees Token return the same token and must not retry. A token revoked at the
+// provider is replaced on the query that meets it, and again after a later revocation, because
+// there the retry succeeds and confirms the replacement.
 func (c *Cache) Invalidate(tok *oauth2.Token) {
 	e := c.cur.Load()
-	if e == nil || e.tok != tok || e.replacement {
+	if e == nil || e.tok != tok || (e.replacement && !e.confirmed.Load()) {
 		return
 	}
 	c.mu.Lock()
@@ -122,6 +125,15 @@ func (c *Cache) Invalidate(tok *oauth2.Token) {
 		if r, ok := c.fetch.(interface{ Reject(*oauth2.Token) }); ok {
 			r.Reject(tok) // a shared store must not hand the rejected token back
 		}
+	}
+}
+
+// Confirm is told that the API accepted tok on the retry of a request whose first attempt, with the
+// token tok replaced, got a 401: that token was the problem, not the path. A confirmed replacement
+// can itself be replaced after a later 401 (a second revocation).
+func (c *Cache) Confirm(tok *oauth2.Token) {
+	if e := c.cur.Load(); e != nil && e.tok == tok && e.replacement {
+		e.confirmed.Store(true)
 	}
 }
 

@@ -7,8 +7,9 @@ import (
 )
 
 // TestCacheReplacesARefusedTokenOncePerLifetime: a 401 drops a token once; the replacement is kept
-// through any number of further 401s until its scheduled refresh, after which a 401 may again buy
-// one replacement. So a path that answers 401 to good tokens costs at most 2 fetches per lifetime.
+// through any number of further 401s until its scheduled refresh (or until a retry confirms it),
+// after which a 401 may again buy one replacement. So a path that answers 401 to good tokens costs
+// at most 2 fetches per lifetime, and a token revoked twice is replaced twice.
 func TestCacheReplacesARefusedTokenOncePerLifetime(t *testing.T) {
 	clock := newFakeClock()
 	f := &fakeFetcher{clock: clock, lifetime: time.Hour}
@@ -39,12 +40,24 @@ func TestCacheReplacesARefusedTokenOncePerLifetime(t *testing.T) {
 	if tok, _ := c.Token(ctx); tok == next || f.calls.Load() != 4 {
 		t.Fatalf("a 401 on a scheduled token did not replace it: %d fetches", f.calls.Load())
 	}
+	// A replacement the retry confirmed (the API accepted it) is replaced after a later 401.
+	repl2, _ := c.Token(ctx)
+	c.Confirm(first) // not the current token: ignored
+	c.Invalidate(repl2)
+	if tok, _ := c.Token(ctx); tok != repl2 {
+		t.Fatalf("an unconfirmed replacement was dropped")
+	}
+	c.Confirm(repl2)
+	c.Invalidate(repl2)
+	if tok, _ := c.Token(ctx); tok == repl2 || f.calls.Load() != 5 {
+		t.Fatalf("a confirmed replacement was not replaced after a 401: %d fetches", f.calls.Load())
+	}
 	// A token from an authorization code exchange (Put) is an ordinary one too.
 	put := *next
 	put.AccessToken = "exchanged"
 	c.Put(&put)
 	c.Invalidate(&put)
-	if tok, _ := c.Token(ctx); tok == &put || f.calls.Load() != 5 {
+	if tok, _ := c.Token(ctx); tok == &put || f.calls.Load() != 6 {
 		t.Fatalf("a 401 on an exchanged token did not replace it: %d fetches", f.calls.Load())
 	}
 }

@@ -25,6 +25,12 @@ type Source interface {
 	Invalidate(tok *oauth2.Token)
 }
 
+// Confirmer is a Source that wants to know when the API accepted a token on the retry after a 401
+// (Cache: the replacement is then known good, and may be replaced after a later revocation).
+type Confirmer interface {
+	Confirm(tok *oauth2.Token)
+}
+
 // Steps of obtaining a token, named in errors so a user knows where it broke.
 const (
 	StepRequest = "token request" // sending the request, transport errors, non-2xx answers

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,6 +26,7 @@ import (
 // Steps named in errors.
 const (
 	StepURL     = "API URL"
+	StepPolicy  = "request policy" // allowedMethods, postPathPatterns: nothing was sent
 	StepRequest = "API request"
 	StepReply   = "API reply"
 )
@@ -94,6 +96,9 @@ func New(cfg settings.Upstream, src token.Source, hc *http.Client, secrets []str
 		}
 		return nil
 	}
+	if len(cfg.AllowedMethods) == 0 {
+		cfg.AllowedMethods = settings.DefaultAllowedMethods // reads only, as settings.Load defaults
+	}
 	return &Client{cfg: cfg, src: src, http: &c, redact: redact.New(secrets...)}
 }
 
@@ -123,6 +128,9 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	if method != http.MethodGet && method != http.MethodPost {
 		return nil, &Error{Step: StepURL, Msg: fmt.Sprintf("method %q is not supported; use GET or POST", req.Method)}
 	}
+	if err := c.allowed(method, u); err != nil {
+		return nil, err
+	}
 	tok, err := c.src.Token(ctx)
 	if err != nil {
 		return nil, err
@@ -134,8 +142,8 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	retried := false
 	if resp.Status == http.StatusUnauthorized {
 		// The token may have been revoked: drop it and retry once with a new one. The source keeps
-		// a token that already replaced a refused one (at most one new token per token lifetime);
-		// then the same token comes back and this 401 is the path's answer.
+		// a replacement that was refused on its own retry (token.Cache.Invalidate); then the same
+		// token comes back and this 401 is the path's answer.
 		c.src.Invalidate(tok)
 		fresh, err := c.src.Token(ctx)
 		if err != nil {
@@ -145,6 +153,9 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 			tok, retried = fresh, true
 			if resp, err = c.send(ctx, method, u, req, tok.AccessToken); err != nil {
 				return nil, err
+			}
+			if cf, ok := c.src.(token.Confirmer); ok && resp.Status != http.StatusUnauthorized {
+				cf.Confirm(tok) // the old token was the problem: the new one may be replaced again later
 			}
 		}
 	}
@@ -225,6 +236,22 @@ func readBody(r io.Reader, n, limit int64) ([]byte, error) {
 	return buf[:read], err
 }
 
+// allowed applies the admin's request policy. It runs on every request (queries, every page of a
+// pagination, the proxy route, the health check), before a token is fetched.
+func (c *Client) allowed(method string, u *url.URL) error {
+	if !slices.Contains(c.cfg.AllowedMethods, method) {
+		return &Error{Step: StepPolicy, Msg: fmt.Sprintf("method %s is not allowed by this datasource (allowedMethods: %s); an admin can allow it", method, strings.Join(c.cfg.AllowedMethods, ", "))}
+	}
+	if method == http.MethodPost && len(c.cfg.PostPathPatterns) > 0 {
+		// ResolveURL keeps u under the base path, without dot segments or encoded slashes.
+		rel := "/" + strings.TrimPrefix(strings.TrimPrefix(u.Path, c.cfg.BaseURL.Path), "/")
+		if !settings.MatchPostPath(c.cfg.PostPathPatterns, rel) {
+			return &Error{Step: StepPolicy, Msg: fmt.Sprintf("POST to %s is not allowed by this datasource: the path matches none of postPathPatterns", rel)}
+		}
+	}
+	return nil
+}
+
 // checkHeaders refuses query headers that would override what the plugin sets for authentication.
 func (c *Client) checkHeaders(h http.Header) error {
 	for k, vs := range h {
@@ -263,7 +290,7 @@ func (c *Client) describe(resp *Response, accessToken string, retried bool) stri
 	case resp.Status == http.StatusUnauthorized && retried:
 		msg = "the API rejected the token twice (a fresh token was fetched after the first 401): the token endpoint works, this path refuses the client; check the path, tokenHeaderName, tokenHeaderTemplate and the client's permissions"
 	case resp.Status == http.StatusUnauthorized:
-		msg = "the API rejected the token (401), which already replaced a token refused earlier (at most one new token per token lifetime): this path refuses the client; check the path, tokenHeaderName, tokenHeaderTemplate and the client's permissions"
+		msg = "the API rejected the token (401), a fresh one that replaced a token refused earlier and was refused on its own retry too (no new token for every 401): this path refuses the client; check the path, tokenHeaderName, tokenHeaderTemplate and the client's permissions"
 	case resp.Status == http.StatusForbidden:
 		msg = "the API refused access (403); check the scopes and the client's permissions"
 	}

@@ -94,6 +94,7 @@ func TestRoleTable(t *testing.T) {
 			cell("POST proxy/items (POST not allowed)", callAs(t, reads, role, "POST", "proxy/items", `{}`), false, 0)
 			cell("POST proxy/search (allowed path)", callAs(t, writes, role, "POST", "proxy/search", `{"q":1}`), editor, 200)
 			cell("POST proxy/items (path not in postPathPatterns)", callAs(t, writes, role, "POST", "proxy/items", `{}`), false, 0)
+			cell("DELETE proxy/items", callAs(t, writes, role, "DELETE", "proxy/items", ""), editor, 405)
 			cell("GET token/status", callAs(t, reads, role, "GET", "token/status", ""), editor, 200)
 			cell("GET oauth/authorize", callAs(t, authCode, role, "GET", "oauth/authorize", ""), admin, 200)
 			cell("GET oauth/callback (no state)", callAs(t, authCode, role, "GET", "oauth/callback?code=x", ""), admin, 400)

@@ -146,7 +146,7 @@ func newAPI(t *testing.T, total int, other string) *api {
 
 func (a *api) client() *upstream.Client {
 	cfg := settings.Upstream{BaseURL: a.base, TokenHeaderName: "Authorization", TokenHeaderTemplate: "Bearer {{token}}",
-		Timeout: 5 * time.Second, MaxResponseBytes: 1 << 20}
+		Timeout: 5 * time.Second, MaxResponseBytes: 1 << 20, AllowedMethods: []string{"GET", "POST"}}
 	return upstream.New(cfg, staticToken{}, &http.Client{}, nil)
 }
 

@@ -30,6 +30,8 @@ func errorResponse(err error) backend.DataResponse {
 		resp.Status = backend.StatusUnauthorized
 	case errors.As(err, &ue) && ue.Status >= 400:
 		resp.Status = backend.Status(ue.Status)
+	case errors.As(err, &ue) && ue.Step == upstream.StepPolicy:
+		resp.Status = backend.StatusForbidden // the admin's request policy: nothing was sent
 	case errors.As(err, &ue) && ue.Step != upstream.StepURL:
 		resp.Status = backend.StatusBadGateway
 	case errors.As(err, &ue):

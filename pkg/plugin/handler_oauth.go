@@ -33,14 +33,9 @@ type oauthState struct {
 }
 
 // mayConnect: connecting decides which account the datasource acts as for everyone, so only an
-// organization admin may start or finish it. Grafana always sends the user; without one (direct
-// calls in tests) there is nobody to check.
+// organization admin may start or finish it. A request without a user is refused.
 func mayConnect(w http.ResponseWriter, r *http.Request) bool {
-	if u := backend.PluginConfigFromContext(r.Context()).User; u != nil && u.Role != "Admin" {
-		writeError(w, http.StatusForbidden, "only an organization admin can connect this datasource")
-		return false
-	}
-	return true
+	return requireRole(w, r, rankAdmin, "only an organization admin can connect this datasource")
 }
 
 // oauthGET admits a GET to one of the oauth/ routes of a datasource set up for the authorization
@@ -168,8 +163,9 @@ func (d *Datasource) finishCallback(w http.ResponseWriter, r *http.Request, ok b
 	fmt.Fprintf(w, "<!doctype html><title>%s</title><h1>%s</h1><p>%s</p>", title, title, html.EscapeString(text))
 }
 
-// handleOAuthStatus tells the ConfigEditor whether the datasource is connected, and hands it the
-// sealed refresh token to store in secureJsonData on the next Save.
+// handleOAuthStatus tells the ConfigEditor whether the datasource is connected, and hands an org
+// admin (who alone can save the settings) the sealed refresh token to store in secureJsonData on
+// the next Save. Others get the status only: the blob is useless to them and an offline target.
 func (d *Datasource) handleOAuthStatus(w http.ResponseWriter, r *http.Request) {
 	if !d.oauthGET(w, r, "oauth/status") {
 		return
@@ -182,7 +178,7 @@ func (d *Datasource) handleOAuthStatus(w http.ResponseWriter, r *http.Request) {
 	if redirectURI, err := d.redirectURI(r); err == nil {
 		out["redirectUrl"] = redirectURI
 	}
-	if blob, _ := d.sealedRefresh.Load().(string); blob != "" && s.HasRefreshToken {
+	if blob, _ := d.sealedRefresh.Load().(string); blob != "" && s.HasRefreshToken && roleRank(r) >= rankAdmin {
 		out["sealedRefreshToken"] = blob
 	}
 	writeJSON(w, http.StatusOK, out)

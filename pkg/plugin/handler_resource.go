@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/passthru"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/upstream"
 )
@@ -14,13 +16,15 @@ import (
 // maxProxyBody bounds what the editor may post through the proxy route.
 const maxProxyBody = 1 << 20
 
-// routes serves the frontend:
+// routes serves the frontend. Grafana lets any user who may query the datasource call them; who may
+// do what is decided here, by the organization role Grafana sends (docs/security.md has the table):
 //
-//	GET|POST /proxy/<path>?<query>  the API call, authenticated, under the same URL rules as queries
-//	GET      /token/status          whether a token is cached and when it expires (never its value)
-//	GET      /oauth/authorize       authorization code grant: the provider URL for the Connect button
-//	GET      /oauth/callback        authorization code grant: where the provider sends the user back
-//	GET      /oauth/status          authorization code grant: connected or not, sealed refresh token
+//	GET|POST /proxy/<path>?<query>  Editor, Admin: the API call, authenticated, under the same URL
+//	                                rules and request policy (allowedMethods) as queries
+//	GET      /token/status          Editor, Admin: whether a token is cached, when it expires (never its value)
+//	GET      /oauth/authorize       Admin: authorization code grant, the provider URL for the Connect button
+//	GET      /oauth/callback        Admin: where the provider sends the user back
+//	GET      /oauth/status          anyone: connected or not; Admin also gets the sealed refresh token
 func (d *Datasource) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/proxy/", d.handleProxy)
@@ -31,7 +35,46 @@ func (d *Datasource) routes() http.Handler {
 	return mux
 }
 
+// Organization roles, ranked. Grafana sends the role of the signed-in user (or of the service
+// account) with every request; anything else (none, "None", unknown) ranks lowest.
+const (
+	rankNone = iota
+	rankViewer
+	rankEditor
+	rankAdmin
+)
+
+func roleRank(r *http.Request) int {
+	u := backend.PluginConfigFromContext(r.Context()).User
+	if u == nil {
+		return rankNone
+	}
+	switch u.Role {
+	case "Admin":
+		return rankAdmin
+	case "Editor":
+		return rankEditor
+	case "Viewer":
+		return rankViewer
+	}
+	return rankNone
+}
+
+// requireRole answers 403 unless the user's organization role ranks at least min.
+func requireRole(w http.ResponseWriter, r *http.Request, min int, why string) bool {
+	if roleRank(r) < min {
+		writeError(w, http.StatusForbidden, why)
+		return false
+	}
+	return true
+}
+
 func (d *Datasource) handleProxy(w http.ResponseWriter, r *http.Request) {
+	// The proxy sends any path the caller chooses with the datasource's credentials: it serves the
+	// query and config editors, whose users are Editors and Admins. Viewers run saved queries only.
+	if !requireRole(w, r, rankEditor, "the proxy route is for Editors and Admins") {
+		return
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
 		writeError(w, http.StatusMethodNotAllowed, "proxy accepts GET and POST only")
 		return
@@ -59,9 +102,12 @@ func (d *Datasource) handleProxy(w http.ResponseWriter, r *http.Request) {
 		var ue *upstream.Error
 		status := http.StatusBadGateway
 		var pe *passthru.Error
-		if errors.As(err, &ue) && ue.Step == upstream.StepURL {
+		switch {
+		case errors.As(err, &ue) && ue.Step == upstream.StepURL:
 			status = http.StatusBadRequest
-		} else if errors.As(err, &pe) { // no signed-in user token (oauthPassThru)
+		case errors.As(err, &ue) && ue.Step == upstream.StepPolicy:
+			status = http.StatusForbidden
+		case errors.As(err, &pe): // no signed-in user token (oauthPassThru)
 			status = http.StatusUnauthorized
 		}
 		writeError(w, status, err.Error())
@@ -75,6 +121,10 @@ func (d *Datasource) handleProxy(w http.ResponseWriter, r *http.Request) {
 }
 
 func (d *Datasource) handleTokenStatus(w http.ResponseWriter, r *http.Request) {
+	// Token timing and the last token endpoint error are for the people who configure and debug.
+	if !requireRole(w, r, rankEditor, "token/status is for Editors and Admins") {
+		return
+	}
 	if r.Method != http.MethodGet {
 		writeError(w, http.StatusMethodNotAllowed, "token/status accepts GET only")
 		return

@@ -33,8 +33,13 @@ func callResource(t *testing.T, ctx context.Context, d *Datasource, pathAndQuery
 	t.Helper()
 	path, _, _ := strings.Cut(pathAndQuery, "?")
 	var got *backend.CallResourceResponse
-	// Grafana sends the user in the request's plugin context.
-	err := d.CallResource(ctx, &backend.CallResourceRequest{Method: "GET", Path: path, URL: pathAndQuery, PluginContext: backend.PluginConfigFromContext(ctx)},
+	// Grafana sends the user in the request's plugin context; these tests act as an org admin
+	// unless ctx says otherwise.
+	pc := backend.PluginConfigFromContext(ctx)
+	if pc.User == nil {
+		pc.User = &backend.User{Login: "admin", Role: "Admin"}
+	}
+	err := d.CallResource(ctx, &backend.CallResourceRequest{Method: "GET", Path: path, URL: pathAndQuery, PluginContext: pc},
 		backend.CallResourceResponseSenderFunc(func(r *backend.CallResourceResponse) error { got = r; return nil }))
 	if err != nil {
 		t.Fatal(err)

@@ -263,7 +263,8 @@ func TestResources(t *testing.T) {
 	d := newDS(t, f.customSettings())
 	call := func(method, path string) (int, string) {
 		var got *backend.CallResourceResponse
-		err := d.CallResource(context.Background(), &backend.CallResourceRequest{Method: method, Path: path, URL: path},
+		err := d.CallResource(context.Background(), &backend.CallResourceRequest{Method: method, Path: path, URL: path,
+			PluginContext: backend.PluginContext{User: &backend.User{Login: "ed", Role: "Editor"}}},
 			backend.CallResourceResponseSenderFunc(func(r *backend.CallResourceResponse) error { got = r; return nil }))
 		if err != nil {
 			t.Fatal(err)

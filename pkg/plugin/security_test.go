@@ -172,7 +172,9 @@ func (h *hygiene) resource(where string, ctx context.Context, d *Datasource, met
 	h.t.Helper()
 	path, _, _ := strings.Cut(pathAndQuery, "?")
 	var got *backend.CallResourceResponse
-	err := d.CallResource(ctx, &backend.CallResourceRequest{Method: method, Path: path, URL: pathAndQuery},
+	// As an org admin, who sees the most (the sealed refresh token of oauth/status included).
+	pc := backend.PluginContext{User: &backend.User{Login: "admin", Role: "Admin"}}
+	err := d.CallResource(ctx, &backend.CallResourceRequest{Method: method, Path: path, URL: pathAndQuery, PluginContext: pc},
 		backend.CallResourceResponseSenderFunc(func(r *backend.CallResourceResponse) error { got = r; return nil }))
 	if err != nil {
 		h.add(where+" CallResource error", err.Error())

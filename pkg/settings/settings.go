@@ -5,10 +5,13 @@ package settings
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -59,6 +62,30 @@ const (
 	DefaultTokenTimeout        = 15 * time.Second
 	DefaultMaxResponseBytes    = 16 << 20
 )
+
+// Ranges of the durations and sizes, documented in docs/configuration.md. A value outside is
+// refused naming the field: a typo such as 1e300 or a wrapped integer must not become a negative
+// duration or limit that silently disables the bound.
+var (
+	TimeoutRange          = durationRange{100 * time.Millisecond, 10 * time.Minute}
+	TokenTimeoutRange     = durationRange{100 * time.Millisecond, 5 * time.Minute}
+	TokenLifetimeRange    = durationRange{time.Second, 365 * 24 * time.Hour}
+	MaxResponseBytesRange = intRange{1 << 10, 1 << 30}
+	RedisDBRange          = intRange{0, 65535}
+)
+
+type durationRange struct{ Min, Max time.Duration }
+
+type intRange struct{ Min, Max int64 }
+
+// Request policy: which methods queries and the proxy route may use.
+const (
+	MethodGet  = http.MethodGet
+	MethodPost = http.MethodPost
+)
+
+// DefaultAllowedMethods: reads only, until an admin allows POST.
+var DefaultAllowedMethods = []string{MethodGet}
 
 // NameValue is a header or parameter whose value is already resolved (secure values included).
 type NameValue struct {
@@ -132,6 +159,11 @@ type Upstream struct {
 	HealthCheckPath     string
 	Timeout             time.Duration
 	MaxResponseBytes    int64
+	// AllowedMethods are the methods queries and the proxy route may use (GET, POST; default GET).
+	AllowedMethods []string
+	// PostPathPatterns limit POST to these paths (relative to the base URL, path.Match syntax, a
+	// trailing "/**" for a whole subtree); empty: POST to any path, when POST is allowed.
+	PostPathPatterns []string
 }
 
 // Shared is the optional token store shared by Grafana replicas.
@@ -235,6 +267,8 @@ type wire struct {
 	Timeout              flexString      `json:"timeout"`
 	TokenTimeout         flexString      `json:"tokenTimeout"`
 	MaxResponseBytes     flexString      `json:"maxResponseBytes"`
+	AllowedMethods       []string        `json:"allowedMethods"`
+	PostPathPatterns     []string        `json:"postPathPatterns"`
 	SharedStore          string          `json:"sharedStore"`
 	RedisAddress         string          `json:"redisAddress"`
 	RedisUsername        string          `json:"redisUsername"`
@@ -359,6 +393,14 @@ func Load(s backend.DataSourceInstanceSettings) (*Settings, error) {
 		if t.Issuer != "" && t.IssuerURL != "" && t.Issuer != t.IssuerURL {
 			return nil, &FieldError{"issuer", fmt.Sprintf("%q differs from issuerUrl %q; leave issuer empty when issuerUrl is set", t.Issuer, t.IssuerURL)}
 		}
+		for i, it := range w.AuthParams {
+			if it.Secure {
+				// The authorization request is a URL opened in the admin's browser: its parameters
+				// are visible there, in the provider's logs and in the browser history. A "secure"
+				// flag would promise what cannot be kept.
+				return nil, &FieldError{fmt.Sprintf("authParams[%d]", i), "cannot be secure: authorization parameters travel in the URL the admin's browser opens, so they are never secret; set a plain value, or send secrets as tokenParams"}
+			}
+		}
 		if t.AuthParams, err = resolveItems("authParams", "authParam.", w.AuthParams, secure, false); err != nil {
 			return nil, err
 		}
@@ -408,10 +450,10 @@ func Load(s backend.DataSourceInstanceSettings) (*Settings, error) {
 			}
 		}
 	}
-	if t.DefaultLifetime, err = parseDuration("defaultTokenLifetime", string(w.DefaultTokenLifetime), DefaultTokenLifetime); err != nil {
+	if t.DefaultLifetime, err = parseDuration("defaultTokenLifetime", string(w.DefaultTokenLifetime), DefaultTokenLifetime, TokenLifetimeRange); err != nil {
 		return nil, err
 	}
-	if t.Timeout, err = parseDuration("tokenTimeout", string(w.TokenTimeout), DefaultTokenTimeout); err != nil {
+	if t.Timeout, err = parseDuration("tokenTimeout", string(w.TokenTimeout), DefaultTokenTimeout, TokenTimeoutRange); err != nil {
 		return nil, err
 	}
 
@@ -448,16 +490,14 @@ func Load(s backend.DataSourceInstanceSettings) (*Settings, error) {
 		}
 	}
 	u.HealthCheckPath = strings.TrimSpace(w.HealthCheckPath)
-	if u.Timeout, err = parseDuration("timeout", string(w.Timeout), DefaultTimeout); err != nil {
+	if u.Timeout, err = parseDuration("timeout", string(w.Timeout), DefaultTimeout, TimeoutRange); err != nil {
 		return nil, err
 	}
-	u.MaxResponseBytes = DefaultMaxResponseBytes
-	if v := strings.TrimSpace(string(w.MaxResponseBytes)); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n <= 0 {
-			return nil, &FieldError{"maxResponseBytes", fmt.Sprintf("%q is not a positive whole number of bytes", v)}
-		}
-		u.MaxResponseBytes = n
+	if u.MaxResponseBytes, err = parseInt("maxResponseBytes", string(w.MaxResponseBytes), DefaultMaxResponseBytes, MaxResponseBytesRange, " bytes"); err != nil {
+		return nil, err
+	}
+	if err := loadPolicy(u, w); err != nil {
+		return nil, err
 	}
 	if err := checkIdentityUpstream(out.DPoP, out.Upstream); err != nil {
 		return nil, err
@@ -483,13 +523,11 @@ func loadShared(sh *Shared, w wire, secure map[string]string) error {
 	}
 	sh.Username = strings.TrimSpace(w.RedisUsername)
 	sh.Password = secure["redisPassword"]
-	if v := strings.TrimSpace(string(w.RedisDB)); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return &FieldError{"redisDb", fmt.Sprintf("%q is not a database number", v)}
-		}
-		sh.DB = n
+	db, err := parseInt("redisDb", string(w.RedisDB), 0, RedisDBRange, "")
+	if err != nil {
+		return err
 	}
+	sh.DB = int(db)
 	sh.TLS = w.RedisTLS
 	sh.KeyPrefix = deref(w.RedisKeyPrefix, "oauth2rest:")
 	return nil
@@ -620,26 +658,116 @@ func oneOf(field, v string, allowed ...string) (string, error) {
 	return "", &FieldError{field, fmt.Sprintf("%q is not one of %s", v, strings.Join(allowed, ", "))}
 }
 
-// parseDuration accepts Go durations ("90s", "1h") or a plain number of seconds.
-func parseDuration(field, v string, def time.Duration) (time.Duration, error) {
+// loadPolicy reads allowedMethods and postPathPatterns: reads by default, writes where an admin
+// allows them.
+func loadPolicy(u *Upstream, w wire) error {
+	seen := map[string]bool{}
+	for i, m := range w.AllowedMethods {
+		m = strings.ToUpper(strings.TrimSpace(m))
+		if m != MethodGet && m != MethodPost {
+			return &FieldError{fmt.Sprintf("allowedMethods[%d]", i), fmt.Sprintf("%q is not GET or POST (the only methods the plugin sends)", m)}
+		}
+		if !seen[m] {
+			seen[m] = true
+			u.AllowedMethods = append(u.AllowedMethods, m)
+		}
+	}
+	if len(u.AllowedMethods) == 0 {
+		u.AllowedMethods = append([]string(nil), DefaultAllowedMethods...)
+	}
+	for i, p := range w.PostPathPatterns {
+		field := fmt.Sprintf("postPathPatterns[%d]", i)
+		p = strings.TrimSpace(p)
+		if !strings.HasPrefix(p, "/") {
+			p = "/" + p
+		}
+		if strings.ContainsAny(p, "?#\\") || strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			return &FieldError{field, fmt.Sprintf("%q must be a path pattern such as /search or /graphql/*, without query string, fragment, backslash or control characters", p)}
+		}
+		stem := strings.TrimSuffix(p, "/**")
+		for _, seg := range strings.Split(stem, "/") {
+			if seg == "." || seg == ".." || seg == "**" {
+				return &FieldError{field, fmt.Sprintf("%q: %q is not allowed as a segment (\"**\" only as a trailing /**)", p, seg)}
+			}
+		}
+		if _, err := path.Match(stem, ""); err != nil {
+			return &FieldError{field, fmt.Sprintf("%q is not a valid pattern: %v", p, err)}
+		}
+		u.PostPathPatterns = append(u.PostPathPatterns, p)
+	}
+	return nil
+}
+
+// MatchPostPath reports whether rel (a request path relative to the base URL, starting with "/")
+// matches one of patterns: path.Match syntax ("*" within one segment), and a trailing "/**"
+// matches that path and everything below it.
+func MatchPostPath(patterns []string, rel string) bool {
+	for _, p := range patterns {
+		if stem, ok := strings.CutSuffix(p, "/**"); ok {
+			if ok, _ := path.Match(stem, rel); ok {
+				return true
+			}
+			for i := len(rel) - 1; i > 0; i-- { // every ancestor of rel
+				if rel[i] == '/' {
+					if ok, _ := path.Match(stem, rel[:i]); ok {
+						return true
+					}
+				}
+			}
+			continue
+		}
+		if ok, _ := path.Match(p, rel); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// parseDuration accepts Go durations ("90s", "1h") or a plain number of seconds within r.
+func parseDuration(field, v string, def time.Duration, r durationRange) (time.Duration, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return def, nil
 	}
+	outOfRange := &FieldError{field, fmt.Sprintf("%q is out of range: use a duration from %s to %s", v, r.Min, r.Max)}
+	var d time.Duration
 	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs <= 0 {
-			return 0, &FieldError{field, "must be positive"}
+		// Check in seconds before converting: 1e300 or NaN would not survive the conversion.
+		if math.IsNaN(secs) || secs < r.Min.Seconds() || secs > r.Max.Seconds() {
+			return 0, outOfRange
 		}
-		return time.Duration(secs * float64(time.Second)), nil
+		d = time.Duration(secs * float64(time.Second))
+	} else if d, err = time.ParseDuration(v); err != nil {
+		return 0, &FieldError{field, fmt.Sprintf("%q is not a duration such as 30s, 5m or 1h (range %s to %s)", v, r.Min, r.Max)}
 	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		return 0, &FieldError{field, fmt.Sprintf("%q is not a duration such as 30s, 5m or 1h", v)}
-	}
-	if d <= 0 {
-		return 0, &FieldError{field, "must be positive"}
+	if d < r.Min || d > r.Max {
+		return 0, outOfRange
 	}
 	return d, nil
+}
+
+// parseInt accepts a whole number within r (a JSON number written as 1.6e+07 too).
+func parseInt(field, v string, def int64, r intRange, unit string) (int64, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return def, nil
+	}
+	outOfRange := &FieldError{field, fmt.Sprintf("%q is out of range: use a whole number from %d to %d%s", v, r.Min, r.Max, unit)}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(v, 64)
+		switch {
+		case ferr != nil && !errors.Is(ferr, strconv.ErrRange), math.IsNaN(f), f != math.Trunc(f) && !math.IsInf(f, 0):
+			return 0, &FieldError{field, fmt.Sprintf("%q is not a whole number (range %d to %d%s)", v, r.Min, r.Max, unit)}
+		case f < float64(r.Min), f > float64(r.Max):
+			return 0, outOfRange
+		}
+		n = int64(f)
+	}
+	if n < r.Min || n > r.Max {
+		return 0, outOfRange
+	}
+	return n, nil
 }
 
 func describeJSONError(err error) string {

@@ -41,6 +41,8 @@ func FuzzLoad(f *testing.F) {
 		{"https://api.example.com", `{"grantType":"authorization_code","tokenUrl":"https://a/t","authUrl":"https://a/authorize","authParams":[{"name":"login_hint","secure":true}],"usePkce":false,"issuer":"https://a"}`, ""},
 		{"https://api.example.com", `{"tokenUrl":"https://a/t","tokenLocation":"header","tokenResponseHeader":"X-Subject-Token","expiresAtPath":"$.exp","issuedAtPath":"iat","successPath":"ok","successValue":true}`, ""},
 		{"https://api.example.com", `{"tokenUrl":"https://a/t","timeout":30,"tokenTimeout":"1.5","maxResponseBytes":"1024","defaultTokenLifetime":"-1h"}`, ""},
+		{"https://api.example.com", `{"tokenUrl":"https://a/t","timeout":1e300,"maxResponseBytes":9223372036854775807,"tokenTimeout":"NaN"}`, ""},
+		{"https://api.example.com", `{"tokenUrl":"https://a/t","allowedMethods":["get","POST"],"postPathPatterns":["/search","/bulk/**"]}`, ""},
 		{"https://api.example.com", `{"tokenUrl":"https://a/t","sharedStore":"redis","redisAddress":"redis:6379","redisDb":"2"}`, ""},
 		{"https://u:p@api.example.com/?q=1#f", `{"tokenUrl":"javascript:alert(1)"}`, ""},
 		{"", `null`, ""},
@@ -89,6 +91,20 @@ func FuzzLoad(f *testing.F) {
 		}
 		if u.Timeout <= 0 || s.Token.Timeout <= 0 || u.MaxResponseBytes <= 0 || s.Token.DefaultLifetime <= 0 {
 			t.Fatalf("non-positive limits: %v %v %v %v", u.Timeout, s.Token.Timeout, u.MaxResponseBytes, s.Token.DefaultLifetime)
+		}
+		if u.Timeout < settings.TimeoutRange.Min || u.Timeout > settings.TimeoutRange.Max ||
+			s.Token.Timeout < settings.TokenTimeoutRange.Min || s.Token.Timeout > settings.TokenTimeoutRange.Max ||
+			s.Token.DefaultLifetime < settings.TokenLifetimeRange.Min || s.Token.DefaultLifetime > settings.TokenLifetimeRange.Max ||
+			u.MaxResponseBytes < settings.MaxResponseBytesRange.Min || u.MaxResponseBytes > settings.MaxResponseBytesRange.Max {
+			t.Fatalf("limits out of their documented ranges: %v %v %v %v", u.Timeout, s.Token.Timeout, s.Token.DefaultLifetime, u.MaxResponseBytes)
+		}
+		if len(u.AllowedMethods) == 0 {
+			t.Fatalf("no allowed methods")
+		}
+		for _, m := range u.AllowedMethods {
+			if m != "GET" && m != "POST" {
+				t.Fatalf("allowed method %q", m)
+			}
 		}
 		if !strings.Contains(u.TokenHeaderTemplate, settings.TokenPlaceholder) || strings.ContainsAny(u.TokenHeaderTemplate, "\r\n") {
 			t.Fatalf("token header template %q", u.TokenHeaderTemplate)

@@ -46,6 +46,8 @@ type Cache struct {
 	backoffUntil time.Time
 	lastErr      error
 	refreshToken string // survives Invalidate so a rejected access token can still be refreshed
+	// replacing: the next token fetched replaces one the API refused (see Invalidate).
+	replacing bool
 
 	// onRefreshToken is told about every new refresh token (outside mu), to make it durable.
 	onRefreshToken func(string)
@@ -55,6 +57,10 @@ type entry struct {
 	tok       *oauth2.Token
 	refreshAt time.Time
 	obtained  time.Time
+	// replacement: fetched because the API refused the token before it. A 401 drops it only once a
+	// retry has confirmed it (see Invalidate).
+	replacement bool
+	confirmed   atomic.Bool
 }
 
 // NewCache wraps f. timeout bounds each fetch; now is the clock (time.Now outside tests).
@@ -98,13 +104,36 @@ func (c *Cache) Token(ctx context.Context) (*oauth2.Token, error) {
 	}
 }
 
-// Invalidate drops tok if it is still the cached token.
+// Invalidate is told that the API answered 401 to tok. It drops tok only if tok is still the cached
+// token and is not a replacement that no retry has confirmed (see Confirm): a path that answers 401
+// to a good token (a permission the client lacks) would otherwise cost a token request per query,
+// from any Viewer, and with rotating refresh tokens a rotation per query; against a rate-limited
+// provider that locks everyone out. So a 401 buys one replacement; if the retry of the same request
+// is refused too, the 401 is that path's answer and the replacement is kept until its scheduled
+// refresh: the caller sees Token return the same token and must not retry. A token revoked at the
+// provider is replaced on the query that meets it, and again after a later revocation, because
+// there the retry succeeds and confirms the replacement.
 func (c *Cache) Invalidate(tok *oauth2.Token) {
-	if e := c.cur.Load(); e != nil && e.tok == tok {
-		c.cur.CompareAndSwap(e, nil)
+	e := c.cur.Load()
+	if e == nil || e.tok != tok || (e.replacement && !e.confirmed.Load()) {
+		return
+	}
+	c.mu.Lock()
+	c.replacing = true
+	c.mu.Unlock()
+	if c.cur.CompareAndSwap(e, nil) {
 		if r, ok := c.fetch.(interface{ Reject(*oauth2.Token) }); ok {
 			r.Reject(tok) // a shared store must not hand the rejected token back
 		}
+	}
+}
+
+// Confirm is told that the API accepted tok on the retry of a request whose first attempt, with the
+// token tok replaced, got a 401: that token was the problem, not the path. A confirmed replacement
+// can itself be replaced after a later 401 (a second revocation).
+func (c *Cache) Confirm(tok *oauth2.Token) {
+	if e := c.cur.Load(); e != nil && e.tok == tok && e.replacement {
+		e.confirmed.Store(true)
 	}
 }
 
@@ -179,21 +208,22 @@ func (c *Cache) refresh() (*oauth2.Token, error) {
 		return nil, err
 	}
 	metricTokenRequests.WithLabelValues("success").Inc()
-	c.store(tok, done)
+	c.store(tok, done, c.replacing)
 	return tok, nil
 }
 
-// store makes tok current and resets the failure state. Must be called with mu held; the
+// store makes tok current and resets the failure state; replacement marks a token fetched after
+// a 401 (see Invalidate). Must be called with mu held; the
 // refresh-token hook runs under mu too (it writes a local file, never calls the network).
-func (c *Cache) store(tok *oauth2.Token, now time.Time) {
-	c.failures, c.lastErr, c.backoffUntil = 0, nil, time.Time{}
+func (c *Cache) store(tok *oauth2.Token, now time.Time, replacement bool) {
+	c.failures, c.lastErr, c.backoffUntil, c.replacing = 0, nil, time.Time{}, false
 	if tok.RefreshToken != c.refreshToken && tok.RefreshToken != "" && c.onRefreshToken != nil {
 		// Durability before use: a rotated refresh token is persisted before anyone can use the
 		// new access token, so a crash right after cannot leave us holding only the dead old one.
 		c.onRefreshToken(tok.RefreshToken)
 	}
 	c.refreshToken = tok.RefreshToken
-	c.cur.Store(&entry{tok: tok, refreshAt: refreshAt(now, tok.Expiry), obtained: now})
+	c.cur.Store(&entry{tok: tok, refreshAt: refreshAt(now, tok.Expiry), obtained: now, replacement: replacement})
 }
 
 // OnRefreshToken registers fn to be called with every new refresh token. Set it before use.
@@ -209,7 +239,7 @@ func (c *Cache) SetRefreshToken(rt string) {
 // Put makes tok (from an authorization code exchange) the current token.
 func (c *Cache) Put(tok *oauth2.Token) {
 	c.mu.Lock()
-	c.store(tok, c.now())
+	c.store(tok, c.now(), false)
 	c.mu.Unlock()
 	if p, ok := c.fetch.(interface {
 		Publish(context.Context, *oauth2.Token)

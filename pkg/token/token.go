@@ -18,9 +18,17 @@ import (
 // Source hands out a valid token. Implementations are safe for concurrent use.
 type Source interface {
 	Token(ctx context.Context) (*oauth2.Token, error)
-	// Invalidate tells the source that tok was rejected by the API; the next Token call fetches anew.
-	// A token that is no longer the current one is ignored, so concurrent 401s cause one fetch.
+	// Invalidate tells the source that the API answered 401 to tok; the next Token call may fetch
+	// anew. A token that is no longer the current one is ignored, so concurrent 401s cause one
+	// fetch, and a source may keep tok (Cache keeps a token that already replaced a refused one):
+	// when Token then returns the same token, the 401 is the API's answer and there is no retry.
 	Invalidate(tok *oauth2.Token)
+}
+
+// Confirmer is a Source that wants to know when the API accepted a token on the retry after a 401
+// (Cache: the replacement is then known good, and may be replaced after a later revocation).
+type Confirmer interface {
+	Confirm(tok *oauth2.Token)
 }
 
 // Steps of obtaining a token, named in errors so a user knows where it broke.

@@ -68,7 +68,7 @@ func secConfig(t *testing.T, base string) settings.Upstream {
 		BaseURL: u, TokenHeaderName: "X-Token", TokenHeaderTemplate: "{{token}}",
 		ClientIDHeaderName: "X-Client-Id", ClientID: secClientID,
 		Headers: []settings.NameValue{{Name: "X-Api-Secret", Value: secHeader, Secure: true}, {Name: "X-Plain", Value: "plain"}},
-		Timeout: 5 * time.Second, MaxResponseBytes: 1 << 20,
+		Timeout: 5 * time.Second, MaxResponseBytes: 1 << 20, AllowedMethods: []string{"GET", "POST"},
 	}
 }
 

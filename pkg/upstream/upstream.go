@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -26,6 +27,7 @@ import (
 // Steps named in errors.
 const (
 	StepURL     = "API URL"
+	StepPolicy  = "request policy" // allowedMethods, postPathPatterns: nothing was sent
 	StepRequest = "API request"
 	StepReply   = "API reply"
 )
@@ -97,6 +99,9 @@ func New(cfg settings.Upstream, src token.Source, hc *http.Client, secrets []str
 		}
 		return nil
 	}
+	if len(cfg.AllowedMethods) == 0 {
+		cfg.AllowedMethods = settings.DefaultAllowedMethods // reads only, as settings.Load defaults
+	}
 	var place Placement = HeaderPlacement{Name: cfg.TokenHeaderName, Template: cfg.TokenHeaderTemplate}
 	if cfg.TokenPlacement == settings.PlacementQuery {
 		place = QueryPlacement{Param: cfg.TokenQueryParam}
@@ -113,7 +118,8 @@ func (c *Client) redactBody(b []byte, accessToken string) []byte {
 	return c.redact.Bytes(b)
 }
 
-// Do sends req with the token. A 401 drops the token and retries once with a new one.
+// Do sends req with the token. A 401 drops the token and retries once with a new one, unless the
+// token source keeps the token (see token.Cache.Invalidate).
 func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	u, err := ResolveURL(c.cfg.BaseURL, req.Path, req.Params)
 	if err != nil {
@@ -132,24 +138,42 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	if method != http.MethodGet && method != http.MethodPost {
 		return nil, &Error{Step: StepURL, Msg: fmt.Sprintf("method %q is not supported; use GET or POST", req.Method)}
 	}
-	for attempt := 0; ; attempt++ {
-		tok, err := c.src.Token(ctx)
-		if err != nil {
-			return nil, err
-		}
-		resp, err := c.send(ctx, method, u, req, tok)
-		if err != nil {
-			return nil, err
-		}
-		if resp.Status == http.StatusUnauthorized && attempt == 0 && renews(c.src, tok) {
-			c.src.Invalidate(tok)
-			continue
-		}
-		if resp.Status < 200 || resp.Status > 299 {
-			return resp, &Error{Step: StepReply, Status: resp.Status, Msg: c.describe(resp, tok)}
-		}
-		return resp, nil
+	if err := c.allowed(method, u); err != nil {
+		return nil, err
 	}
+	tok, err := c.src.Token(ctx)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.send(ctx, method, u, req, tok)
+	if err != nil {
+		return nil, err
+	}
+	retried := false
+	// A source that cannot renew (the signed-in user's token) would send the same token again.
+	if resp.Status == http.StatusUnauthorized && renews(c.src, tok) {
+		// The token may have been revoked: drop it and retry once with a new one. The source keeps
+		// a replacement that was refused on its own retry (token.Cache.Invalidate); then the same
+		// token comes back and this 401 is the path's answer.
+		c.src.Invalidate(tok)
+		fresh, err := c.src.Token(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if fresh.AccessToken != tok.AccessToken {
+			tok, retried = fresh, true
+			if resp, err = c.send(ctx, method, u, req, tok); err != nil {
+				return nil, err
+			}
+			if cf, ok := c.src.(token.Confirmer); ok && resp.Status != http.StatusUnauthorized {
+				cf.Confirm(tok) // the old token was the problem: the new one may be replaced again later
+			}
+		}
+	}
+	if resp.Status < 200 || resp.Status > 299 {
+		return resp, &Error{Step: StepReply, Status: resp.Status, Msg: c.describe(resp, tok, retried)}
+	}
+	return resp, nil
 }
 
 func (c *Client) send(ctx context.Context, method string, u *url.URL, req Request, tok *oauth2.Token) (*Response, error) {
@@ -224,6 +248,22 @@ func readBody(r io.Reader, n, limit int64) ([]byte, error) {
 	return buf[:read], err
 }
 
+// allowed applies the admin's request policy. It runs on every request (queries, every page of a
+// pagination, the proxy route, the health check), before a token is fetched.
+func (c *Client) allowed(method string, u *url.URL) error {
+	if !slices.Contains(c.cfg.AllowedMethods, method) {
+		return &Error{Step: StepPolicy, Msg: fmt.Sprintf("method %s is not allowed by this datasource (allowedMethods: %s); an admin can allow it", method, strings.Join(c.cfg.AllowedMethods, ", "))}
+	}
+	if method == http.MethodPost && len(c.cfg.PostPathPatterns) > 0 {
+		// ResolveURL keeps u under the base path, without dot segments or encoded slashes.
+		rel := "/" + strings.TrimPrefix(strings.TrimPrefix(u.Path, c.cfg.BaseURL.Path), "/")
+		if !settings.MatchPostPath(c.cfg.PostPathPatterns, rel) {
+			return &Error{Step: StepPolicy, Msg: fmt.Sprintf("POST to %s is not allowed by this datasource: the path matches none of postPathPatterns", rel)}
+		}
+	}
+	return nil
+}
+
 // checkHeaders refuses query headers that would override what the plugin sets for authentication.
 func (c *Client) checkHeaders(h http.Header) error {
 	for k, vs := range h {
@@ -246,7 +286,7 @@ func (c *Client) checkHeaders(h http.Header) error {
 }
 
 // describe summarises an error reply: its status and a short, redacted excerpt of the body.
-func (c *Client) describe(resp *Response, tok *oauth2.Token) string {
+func (c *Client) describe(resp *Response, tok *oauth2.Token, retried bool) string {
 	accessToken := tok.AccessToken
 	// Redact before cutting, so a secret straddling the cut cannot leave a prefix behind.
 	text := strings.TrimSpace(string(resp.Body))
@@ -259,14 +299,18 @@ func (c *Client) describe(resp *Response, tok *oauth2.Token) string {
 	}
 	text = strings.ToValidUTF8(text, "?")
 	msg := http.StatusText(resp.Status)
-	if resp.Status == http.StatusUnauthorized && !renews(c.src, tok) {
+	placement := "tokenHeaderName, tokenHeaderTemplate"
+	if c.cfg.TokenPlacement == settings.PlacementQuery {
+		placement = "tokenQueryParam"
+	}
+	switch {
+	case resp.Status == http.StatusUnauthorized && !renews(c.src, tok):
 		msg = "the API rejected the signed-in user's token (401); check that the API accepts tokens of Grafana's OAuth provider, or exchange them first (tokenExchange)"
-	} else if resp.Status == http.StatusUnauthorized {
-		msg = "the API rejected the token twice (a fresh token was fetched after the first 401); check tokenHeaderName, tokenHeaderTemplate and the client's permissions"
-		if c.cfg.TokenPlacement == settings.PlacementQuery {
-			msg = "the API rejected the token twice (a fresh token was fetched after the first 401); check tokenQueryParam and the client's permissions"
-		}
-	} else if resp.Status == http.StatusForbidden {
+	case resp.Status == http.StatusUnauthorized && retried:
+		msg = "the API rejected the token twice (a fresh token was fetched after the first 401): the token endpoint works, this path refuses the client; check the path, " + placement + " and the client's permissions"
+	case resp.Status == http.StatusUnauthorized:
+		msg = "the API rejected the token (401), a fresh one that replaced a token refused earlier and was refused on its own retry too (no new token for every 401): this path refuses the client; check the path, " + placement + " and the client's permissions"
+	case resp.Status == http.StatusForbidden:
 		msg = "the API refused access (403); check the scopes and the client's permissions"
 	}
 	if text != "" {

@@ -74,6 +74,7 @@ func testConfig(t testing.TB, base string) settings.Upstream {
 		TokenHeaderTemplate: settings.DefaultTokenHeaderTemplate,
 		Timeout:             5 * time.Second,
 		MaxResponseBytes:    1 << 20,
+		AllowedMethods:      []string{"GET", "POST"},
 	}
 }
 

@@ -1,6 +1,7 @@
 // Package vault keeps refresh tokens durable without ever storing them in clear: values are sealed
-// with AES-256-GCM under a key derived (HKDF-SHA256) from the datasource's client secret and uid,
-// and the newest one is written atomically to a per-datasource state file.
+// with AES-256-GCM under a key derived from the datasource's client secret and uid (argon2id, a
+// memory-hard KDF, then HKDF-SHA256 per purpose), and the newest one is written atomically to a
+// per-datasource state file.
 //
 // Why: a plugin cannot write its own secureJsonData, yet rotating refresh tokens must survive a
 // plugin restart, a Grafana restart and a settings save. The ConfigEditor stores the sealed blob in
@@ -20,30 +21,92 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sync"
+
+	"golang.org/x/crypto/argon2"
 )
 
 // Sealer encrypts and authenticates small JSON values for one datasource and one purpose.
-type Sealer struct{ aead cipher.AEAD }
+type Sealer struct {
+	aead cipher.AEAD
+	// legacy opens (never seals) blobs of earlier versions, whose key was HKDF of the client secret
+	// alone, so that a connected datasource stays connected across the upgrade.
+	legacy cipher.AEAD
+}
+
+// Argon2id cost of the master key: 64 MiB, one pass, 4 lanes (above OWASP's minimum of 46 MiB and
+// one pass). It makes each guess of the client secret against a sealed blob cost 64 MiB of memory
+// and tens of milliseconds, instead of the microsecond of HKDF: a human-chosen secret is no longer
+// found offline from a blob. Changing these makes every sealed value unreadable (connect again).
+const (
+	argonTime    = 1
+	argonMemory  = 64 * 1024 // KiB
+	argonThreads = 4
+)
+
+// masterKeys caches the argon2id key per (client secret, uid) for the process: an instance is
+// rebuilt on every settings save, and several sealers (state, refresh token, shared store) share
+// one key. keyMu also serialises derivations, so datasources starting together need 64 MiB at a
+// time, not 64 MiB each.
+var (
+	keyMu      sync.Mutex
+	masterKeys = map[[32]byte][]byte{}
+)
+
+const maxMasterKeys = 64
+
+func masterKey(secret, uid string) []byte {
+	id := sha256.Sum256([]byte(secret + "\x00" + uid))
+	keyMu.Lock()
+	defer keyMu.Unlock()
+	if k, ok := masterKeys[id]; ok {
+		return k
+	}
+	k := argon2.IDKey([]byte(secret), salt(uid), argonTime, argonMemory, argonThreads, 32)
+	if len(masterKeys) >= maxMasterKeys {
+		for old := range masterKeys { // settings churn: forget one (it is derived again if needed)
+			delete(masterKeys, old)
+			break
+		}
+	}
+	masterKeys[id] = k
+	return k
+}
+
+func salt(uid string) []byte { return []byte("oauth2rest-api-datasource/" + uid) }
 
 // NewSealer derives a key from secret for the given purpose and datasource uid: a blob sealed for
-// one datasource or purpose cannot be opened for another.
+// one datasource or purpose cannot be opened for another. The first sealer of a (secret, uid) pays
+// the argon2id derivation (see argonMemory); the others reuse it.
 func NewSealer(secret, purpose, uid string) (*Sealer, error) {
 	if secret == "" {
 		return nil, errors.New("vault: a client secret is required to seal values")
 	}
-	key, err := hkdf.Key(sha256.New, []byte(secret), []byte("oauth2rest-api-datasource/"+uid), purpose, 32)
+	key, err := hkdf.Key(sha256.New, masterKey(secret, uid), salt(uid), purpose, 32)
 	if err != nil {
 		return nil, err
 	}
+	aead, err := gcm(key)
+	if err != nil {
+		return nil, err
+	}
+	legacyKey, err := hkdf.Key(sha256.New, []byte(secret), salt(uid), purpose, 32)
+	if err != nil {
+		return nil, err
+	}
+	legacy, err := gcm(legacyKey)
+	if err != nil {
+		return nil, err
+	}
+	return &Sealer{aead: aead, legacy: legacy}, nil
+}
+
+func gcm(key []byte) (cipher.AEAD, error) {
 	block, err := aes.NewCipher(key)
 	if err != nil {
 		return nil, err
 	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	return &Sealer{aead: aead}, nil
+	return cipher.NewGCM(block)
 }
 
 // Seal returns base64url(nonce | ciphertext) of v's JSON.
@@ -65,15 +128,25 @@ var ErrUnreadable = errors.New("sealed value cannot be opened with this datasour
 
 // Open reverses Seal into v.
 func (s *Sealer) Open(blob string, v any) error {
+	_, err := s.open(blob, v)
+	return err
+}
+
+// open also says whether blob was sealed under the legacy key (and should be sealed again).
+func (s *Sealer) open(blob string, v any) (legacy bool, err error) {
 	raw, err := base64.RawURLEncoding.DecodeString(blob)
 	if err != nil || len(raw) < s.aead.NonceSize() {
-		return ErrUnreadable
+		return false, ErrUnreadable
 	}
-	plain, err := s.aead.Open(nil, raw[:s.aead.NonceSize()], raw[s.aead.NonceSize():], nil)
+	nonce, sealed := raw[:s.aead.NonceSize()], raw[s.aead.NonceSize():]
+	plain, err := s.aead.Open(nil, nonce, sealed, nil)
 	if err != nil {
-		return ErrUnreadable
+		if plain, err = s.legacy.Open(nil, nonce, sealed, nil); err != nil {
+			return false, ErrUnreadable
+		}
+		legacy = true
 	}
-	return json.Unmarshal(plain, v)
+	return legacy, json.Unmarshal(plain, v)
 }
 
 // RefreshState is what is kept durable: the newest refresh token and when it was obtained (unix
@@ -109,8 +182,12 @@ func (f *File) Load() (RefreshState, error) {
 	if err != nil {
 		return st, fmt.Errorf("reading %s: %w", f.path, err)
 	}
-	if err := f.sealer.Open(string(b), &st); err != nil {
+	legacy, err := f.sealer.open(string(b), &st)
+	if err != nil {
 		return RefreshState{}, fmt.Errorf("%s: %w", f.path, err)
+	}
+	if legacy {
+		_ = f.Save(st) // seal it again under the current key; on failure the old file still works
 	}
 	return st, nil
 }

@@ -120,7 +120,7 @@ func TestTokenInQueryParameter(t *testing.T) {
 
 	// Another parameter name: the API wants access_token, so the token is refused.
 	q["tokenPlacement"], q["tokenQueryParam"] = "query", "api_key"
-	msg := queryError(t, newDS(t, f.settings("/qapi", q, nil)), "HTTP 401", "check tokenQueryParam")
+	msg := queryError(t, newDS(t, f.settings("/qapi", q, nil)), "HTTP 401", "tokenQueryParam and the client's permissions")
 	assertNoSecret(t, msg, clientSecret)
 }
 

@@ -125,9 +125,10 @@ func TestPassThruForwardsEachUsersToken(t *testing.T) {
 			}
 		}
 
-		// Resource route and health, as Alice.
+		// Resource route (Alice is an Editor: the proxy route is for editors) and health, as Alice.
 		var got *backend.CallResourceResponse
 		err := d.CallResource(context.Background(), &backend.CallResourceRequest{Method: "GET", Path: "proxy/whoami", URL: "proxy/whoami",
+			PluginContext: backend.PluginContext{User: &backend.User{Login: "alice", Role: "Editor"}},
 			Headers: map[string][]string{"Authorization": {"Bearer " + aliceToken}}},
 			backend.CallResourceResponseSenderFunc(func(r *backend.CallResourceResponse) error { got = r; return nil }))
 		if err != nil || got.Status != 200 || !strings.Contains(string(got.Body), `"user":"Alice"`) {

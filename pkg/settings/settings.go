@@ -138,6 +138,7 @@ type Settings struct {
 	Token    Token
 	Upstream Upstream
 	Shared   Shared
+	Budget   Budget // budget.go
 }
 
 // Secrets returns every secret value of these settings, for redaction and for tests that prove
@@ -406,6 +407,9 @@ func Load(s backend.DataSourceInstanceSettings) (*Settings, error) {
 		u.MaxResponseBytes = n
 	}
 	if err := loadShared(&out.Shared, w, secure); err != nil {
+		return nil, err
+	}
+	if err := loadBudget(&out.Budget, s.JSONData); err != nil {
 		return nil, err
 	}
 	return &out, nil

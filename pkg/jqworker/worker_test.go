@@ -1,0 +1,111 @@
+package jqworker
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/frames"
+)
+
+// TestMain lets this test binary be the worker Run starts (os.Executable is the test binary).
+func TestMain(m *testing.M) {
+	MaybeServe()
+	os.Exit(m.Run())
+}
+
+var small = Limits{Timeout: 10 * time.Second, MemoryBytes: 128 << 20, OutputBytes: 1 << 20}
+
+func TestRunKeepsOrderAndNumbers(t *testing.T) {
+	doc, err := Run(context.Background(), `.rows | map(. + {n: (.id + 1)})`, []byte(`{"rows":[{"z":9007199254740993,"id":1,"a":"é\u0001"}]}`), small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := doc.Root.([]any)[0].(map[string]any)
+	if got := strings.Join(doc.Keys(row), ","); got != "a,id,n,z" { // built by jq: sorted
+		t.Errorf("keys %s", got)
+	}
+	if row["z"] != "9007199254740993" && row["z"].(interface{ String() string }).String() != "9007199254740993" {
+		t.Errorf("z = %v", row["z"])
+	}
+	if row["a"] != "é\u0001" {
+		t.Errorf("a = %q", row["a"])
+	}
+	doc, err = Run(context.Background(), `.rows`, []byte(`{"rows":[{"z":1,"a":2}]}`), small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(doc.Keys(doc.Root.([]any)[0].(map[string]any)), ","); got != "z,a" { // passed through: the reply's order
+		t.Errorf("keys %s", got)
+	}
+}
+
+// budgetKey returns the setting a budget error names, or fails.
+func budgetKey(t *testing.T, err error) string {
+	t.Helper()
+	var be *frames.BudgetError
+	if !errors.As(err, &be) {
+		t.Fatalf("error %v (%T) is not a budget error", err, err)
+	}
+	if !strings.Contains(err.Error(), be.Key) {
+		t.Errorf("error %q does not name %s", err, be.Key)
+	}
+	return be.Key
+}
+
+func TestRunBounds(t *testing.T) {
+	cases := []struct {
+		name, prog string
+		lim        Limits
+		want       string // the bound's key; "" for the nesting bound
+	}{
+		{"deep output", `[{"a": reduce range(1000000) as $i (0; [.])}]`, Limits{Timeout: 10 * time.Second, MemoryBytes: 256 << 20, OutputBytes: 1 << 20}, ""},
+		{"big-integer step", `reduce range(28) as $i (3; . * .)`, Limits{Timeout: time.Second, MemoryBytes: 256 << 20, OutputBytes: 1 << 20}, "jqTimeout"},
+		{"endless", `[repeat(1)]`, Limits{Timeout: time.Second, MemoryBytes: 1 << 30, OutputBytes: 1 << 20}, "jqTimeout"},
+		{"big strings", `[limit(1000000000; repeat("x" * 100000))]`, small, "queryMemoryMiB"},
+		{"recursion", `def f: [f]; f`, small, "queryMemoryMiB"},
+		{"output size", `[range(100000)]`, Limits{Timeout: 10 * time.Second, MemoryBytes: 128 << 20, OutputBytes: 1000}, "maxResponseBytes"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Run(context.Background(), c.prog, []byte(`null`), c.lim)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if c.want == "" {
+				if !strings.Contains(err.Error(), "deeper than 256 levels") {
+					t.Errorf("error %q does not name the nesting bound", err)
+				}
+				return
+			}
+			if got := budgetKey(t, err); got != c.want {
+				t.Errorf("error %q names %s, want %s", err, got, c.want)
+			}
+		})
+	}
+}
+
+func TestRunErrorsAndCancel(t *testing.T) {
+	_, err := Run(context.Background(), `.a | error("bad row")`, []byte(`{"a":1}`), small)
+	var je *Error
+	if !errors.As(err, &je) || !strings.Contains(err.Error(), "bad row") {
+		t.Errorf("run error %v", err)
+	}
+	_, err = Run(context.Background(), `.a | {`, []byte(`{}`), small)
+	if !errors.As(err, &je) || !strings.Contains(err.Error(), "not a valid jq program") {
+		t.Errorf("parse error %v", err)
+	}
+	_, err = Run(context.Background(), `[$ENV[], env[]]`, []byte(`{}`), small)
+	if err != nil {
+		t.Errorf("env: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { time.Sleep(200 * time.Millisecond); cancel() }()
+	_, err = Run(ctx, `reduce range(40) as $i (3; . * .)`, []byte(`null`), Limits{Timeout: time.Minute, MemoryBytes: 256 << 20, OutputBytes: 1 << 20})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled run: %v", err)
+	}
+}

@@ -177,6 +177,9 @@ func LookupValid(body []byte, path string) (value any, found, ok bool) {
 	return b.value(b.pos), true, true
 }
 
+// Valid reports whether Decode accepts body (same grammar, same nesting bound), without allocating.
+func Valid(body []byte) bool { return valid(body) }
+
 // valid reports whether Decode accepts body.
 func valid(body []byte) bool {
 	v := validator{b: body}

@@ -10,7 +10,7 @@ import (
 // private writable mappings the heap and stacks live in, which is the memory a program can fill.
 // RLIMIT_CPU backs up the parent's kill (which also covers wall time) should the parent hang.
 func limitProcess(l Limits) error {
-	mem := uint64(l.MemoryBytes)
+	mem := uint64(l.MemoryBytes) + raceMemoryExtra
 	if err := syscall.Setrlimit(syscall.RLIMIT_DATA, &syscall.Rlimit{Cur: mem, Max: mem}); err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -30,7 +31,8 @@ import (
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/frames"
 )
 
-// envKey marks a worker process; its value carries the limits (see Limits.env).
+// envKey marks a worker process. Its job comes on stdin: the limits (Limits.env), the program, each
+// with its length first (header), then the input until EOF.
 const envKey = "OAUTH2REST_JQ_WORKER"
 
 // Reply tags: the first byte of a worker's output.
@@ -44,19 +46,22 @@ const (
 const maxProgramBytes = 1 << 20
 
 // MaybeServe returns at once in the plugin. In a worker (a process Run started) it serves the one
-// program on stdin and exits: call it first thing in main and in TestMain.
+// job on stdin and exits: call it first thing in main and in TestMain.
 func MaybeServe() {
-	spec, ok := os.LookupEnv(envKey)
-	if !ok {
+	if _, ok := os.LookupEnv(envKey); !ok {
 		return
 	}
-	os.Exit(serve(spec, os.Stdin, os.Stdout))
+	os.Exit(serve(os.Stdin, os.Stdout))
 }
 
 // serve runs in the worker: limits first, then the program on the input, the result or the error
 // written to out with its tag.
-func serve(spec string, in io.Reader, out io.Writer) int {
-	lim, err := parseEnv(spec)
+func serve(in io.Reader, out io.Writer) int {
+	spec, err := readChunk(in, 256)
+	if err != nil { // EOF: an idle worker whose plugin ended, or a pool already full
+		return 0
+	}
+	lim, err := parseEnv(string(spec))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "jq worker:", err)
 		return 2
@@ -91,19 +96,28 @@ func serve(spec string, in io.Reader, out io.Writer) int {
 	return 0
 }
 
-// run reads the program and the input and returns the result's JSON.
-func run(lim Limits, in io.Reader) ([]byte, error) {
+// readChunk reads what header wrote: a length, then that many bytes (at most max).
+func readChunk(in io.Reader, max uint32) ([]byte, error) {
 	var n [4]byte
 	if _, err := io.ReadFull(in, n[:]); err != nil {
-		return nil, fmt.Errorf("reading the program: %v", err)
+		return nil, err
 	}
 	size := binary.BigEndian.Uint32(n[:])
-	if size > maxProgramBytes {
-		return nil, fmt.Errorf("the jq program is longer than %d bytes", maxProgramBytes)
+	if size > max {
+		return nil, fmt.Errorf("longer than %d bytes", max)
 	}
-	prog := make([]byte, size)
-	if _, err := io.ReadFull(in, prog); err != nil {
-		return nil, fmt.Errorf("reading the program: %v", err)
+	b := make([]byte, size)
+	if _, err := io.ReadFull(in, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// run reads the program and the input and returns the result's JSON.
+func run(lim Limits, in io.Reader) ([]byte, error) {
+	prog, err := readChunk(in, maxProgramBytes)
+	if err != nil {
+		return nil, fmt.Errorf("reading the jq program: %v", err)
 	}
 	body, err := io.ReadAll(in)
 	if err != nil {
@@ -248,9 +262,9 @@ func parseEnv(s string) (Limits, error) {
 	return Limits{Timeout: time.Duration(n[0]), MemoryBytes: n[1], OutputBytes: n[2]}, nil
 }
 
-// header is what Run writes before the input: the program's length and the program.
-func header(program string) io.Reader {
+// header is one chunk of the job before the input: its length, then s.
+func header(s string) io.Reader {
 	var n [4]byte
-	binary.BigEndian.PutUint32(n[:], uint32(len(program)))
-	return io.MultiReader(bytes.NewReader(n[:]), strings.NewReader(program))
+	binary.BigEndian.PutUint32(n[:], uint32(min(len(s), math.MaxInt32)))
+	return io.MultiReader(bytes.NewReader(n[:]), strings.NewReader(s))
 }

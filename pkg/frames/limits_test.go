@@ -78,6 +78,10 @@ func TestBudgetErrorsNameTheBound(t *testing.T) {
 		{`[` + deep + `]`, Spec{Limits: Limits{MaxColumnNameLength: 40}}, `column name "k.k.k.k.k.k.k.k.k.k.k.k.k.k.k.k.k.k.k.k." is longer than 40 bytes (bound: maxColumnNameLength = 40)`},
 		{`[{"a":{"b":1}}]`, Spec{Limits: Limits{MaxColumnNameLength: 2}}, `column name "a." is longer than 2 bytes`},
 		{`[{"abcd":1}]`, Spec{Limits: Limits{MaxColumnNameLength: 3}}, `column name "abcd" is longer than 3 bytes`},
+		// Dashboard variables: the same bounds (selectors read two columns, text and value).
+		{`[{"a":1},{"a":2}]`, Spec{Format: FormatVariable, VariableValue: "a", Limits: Limits{MaxRows: 1}}, "(bound: maxRows = 1)"},
+		{`[{"a":1},{"a":2}]`, Spec{Format: FormatVariable, VariableValue: "a", Limits: Limits{MaxCells: 3}}, "variable selectors: the result has more than 3 cells (2 columns x 2 rows) (bound: maxCells = 3)"},
+		{`[{"a":1,"b":2}]`, Spec{Format: FormatVariable, Limits: Limits{MaxColumns: 1}}, "(bound: maxColumns = 1)"},
 	} {
 		_, err := convertLimited(c.body, c.spec)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -113,6 +117,10 @@ func TestDeepValuesAreRefusedNotWalked(t *testing.T) {
 	}
 	if _, err := ConvertRows(&set, Spec{Name: "A"}); err != nil {
 		t.Fatal(err)
+	}
+	// As a dashboard variable's text (the value as JSON text) too.
+	if out, err := ConvertRows(&set, Spec{Name: "A", Format: FormatVariable, VariableValue: "a"}); err != nil || out[0].Rows() != 1 {
+		t.Fatalf("variable at the bound: %v", err)
 	}
 	// jq output: the same bound, from normalization.
 	jq, err := CompileJQ(`[{"a": reduce range(300) as $i (0; [.])}]`)

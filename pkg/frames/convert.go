@@ -91,7 +91,7 @@ func (s *RowSet) Add(doc *Doc, root any, rootSelector string) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("rootSelector: %v", err)
 	}
-	if deeperThan(root, maxDepth) {
+	if !isRootOf(doc, root) && deeperThan(root, maxDepth) { // a Doc's root is within the bound
 		return 0, errTooDeep
 	}
 	rows := rowsOf(sel, root, keysOf(doc))

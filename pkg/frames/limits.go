@@ -2,6 +2,7 @@ package frames
 
 import (
 	"fmt"
+	"reflect"
 	"strconv"
 )
 
@@ -94,6 +95,23 @@ func (l Limits) checkName(name string) error {
 // the budget: the shortest is prefix + key + "." + one byte.
 func (l Limits) nestedOver(prefix, key string) bool {
 	return len(prefix)+len(key)+2 > l.MaxColumnNameLength
+}
+
+// isRootOf reports whether v is doc's root (the same object or array, not a copy): Decode built it
+// within the nesting bound, so it needs no walk.
+func isRootOf(doc *Doc, v any) bool {
+	if doc == nil {
+		return false
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		y, ok := doc.Root.(map[string]any)
+		return ok && reflect.ValueOf(x).UnsafePointer() == reflect.ValueOf(y).UnsafePointer()
+	case []any:
+		y, ok := doc.Root.([]any)
+		return ok && len(x) == len(y) && (len(x) == 0 || &x[0] == &y[0])
+	}
+	return false // a scalar: deeperThan costs nothing
 }
 
 // deeperThan reports whether v nests more than max levels of arrays and objects, walking at most

@@ -88,6 +88,11 @@ func TestRunBounds(t *testing.T) {
 			if got := budgetKey(t, err); got != c.want {
 				t.Errorf("error %q names %s, want %s", err, got, c.want)
 			}
+			// The largest RSS of any worker reaped so far (the kernel's ru_maxrss of the children):
+			// a memory case stayed within its cap, plus the binary's own pages.
+			if peak := childrenMaxRSS(); c.want == "queryMemoryMiB" && peak > c.lim.MemoryBytes+64<<20 {
+				t.Errorf("a worker's peak RSS was %d MiB, over its %d MiB budget + 64 MiB", peak>>20, c.lim.MemoryBytes>>20)
+			}
 		})
 	}
 }

@@ -134,17 +134,19 @@ func Run(ctx context.Context, program string, input []byte, lim Limits) (*frames
 		_, _ = io.Copy(w.stdin, io.MultiReader(header(lim.env()), header(program), bytes.NewReader(input)))
 		_ = w.stdin.Close()
 	}()
+	killed := false // by us, at jqTimeout or when the request ended
 	select {
 	case err = <-w.done:
 	case <-runCtx.Done():
 		_ = w.cmd.Process.Kill()
+		killed = true
 		err = <-w.done
 	}
 	stdout, stderr := w.stdout, w.stderr
 	switch {
-	case ctx.Err() != nil: // the request ended (cancelled, or its own deadline)
+	case killed && ctx.Err() != nil: // the request ended (cancelled, or its own deadline)
 		return nil, ctx.Err()
-	case runCtx.Err() != nil:
+	case killed:
 		return nil, &frames.BudgetError{What: fmt.Sprintf("jq program did not finish within %s", lim.Timeout), Key: "jqTimeout", Limit: lim.Timeout.String()}
 	case err != nil:
 		return nil, crashError(err, stderr.String(), lim, time.Since(start))

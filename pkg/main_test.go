@@ -98,6 +98,13 @@ func buildPlugin(t *testing.T) string {
 // startPlugin launches the binary as Grafana does and dispenses the three plugin services.
 func startPlugin(t *testing.T, bin string, logs io.Writer) pluginClients {
 	t.Helper()
+	c, _ := startPluginPid(t, bin, logs)
+	return c
+}
+
+// startPluginPid is startPlugin that also returns the plugin's process id.
+func startPluginPid(t *testing.T, bin string, logs io.Writer) (pluginClients, int) {
+	t.Helper()
 	logger := hclog.New(&hclog.LoggerOptions{
 		Name:   "plugin-host",
 		Level:  hclog.Debug,
@@ -151,7 +158,11 @@ func startPlugin(t *testing.T, bin string, logs io.Writer) pluginClients {
 	if c.resource, ok = dispense("resource").(grpcplugin.ResourceClient); !ok {
 		t.Fatal("resource plugin is not a ResourceClient")
 	}
-	return c
+	pid := 0
+	if rc := client.ReattachConfig(); rc != nil {
+		pid = rc.Pid
+	}
+	return c, pid
 }
 
 func pluginContext(t *testing.T, id int64, uid, name, apiURL string, jsonData map[string]any, secure map[string]string) *pluginv2.PluginContext {

@@ -59,11 +59,13 @@ type Spec struct {
 	// Selectors of the text and value of each option, for FormatVariable (both optional).
 	VariableText  string
 	VariableValue string
+	// Limits is the output budget (zero fields: the defaults).
+	Limits Limits
 }
 
 // Convert turns a decoded reply into frames as spec says.
 func Convert(doc *Doc, spec Spec) (data.Frames, error) {
-	var set RowSet
+	set := RowSet{Limits: spec.Limits}
 	if _, err := set.Add(doc, doc.Root, spec.RootSelector); err != nil {
 		return nil, err
 	}
@@ -73,19 +75,29 @@ func Convert(doc *Doc, spec Spec) (data.Frames, error) {
 // RowSet gathers the rows of one or more decoded replies (pages), in order, remembering which reply
 // each row came from so that inferred columns keep the key order of the JSON.
 type RowSet struct {
+	// Limits bounds the rows Add takes (zero fields: the defaults); ConvertRows uses the spec's.
+	Limits Limits
+
 	rows  []any
 	docs  []*Doc
 	owner []int // index in docs of each row's reply
 }
 
 // Add selects the rows of root (doc.Root, or a value reshaped from it) with rootSelector and appends
-// them; it returns how many rows it added.
+// them; it returns how many rows it added. A root nested deeper than Decode allows (a value jq
+// built) or more rows than Limits.MaxRows in all is an error: nothing recursive runs on such a value.
 func (s *RowSet) Add(doc *Doc, root any, rootSelector string) (int, error) {
 	sel, err := jsonsel.Compile(rootSelector)
 	if err != nil {
 		return 0, fmt.Errorf("rootSelector: %v", err)
 	}
+	if !isRootOf(doc, root) && deeperThan(root, maxDepth) { // a Doc's root is within the bound
+		return 0, errTooDeep
+	}
 	rows := rowsOf(sel, root, keysOf(doc))
+	if l := s.Limits.orDefaults(); len(s.rows)+len(rows) > l.MaxRows {
+		return 0, tooManyRows(l)
+	}
 	s.docs = append(s.docs, doc)
 	for range rows {
 		s.owner = append(s.owner, len(s.docs)-1)
@@ -118,6 +130,10 @@ func keysOf(doc *Doc) jsonsel.Keys {
 // are already selected). Columns are inferred from all rows of all replies.
 func ConvertRows(set *RowSet, spec Spec) (data.Frames, error) {
 	rows := set.rows
+	lim := spec.Limits.orDefaults()
+	if len(rows) > lim.MaxRows { // rows added with another RowSet.Limits
+		return nil, tooManyRows(lim)
+	}
 	if spec.Format == FormatVariable && (spec.VariableText != "" || spec.VariableValue != "") {
 		return variableFromSelectors(set, spec)
 	}
@@ -126,9 +142,9 @@ func ConvertRows(set *RowSet, spec Spec) (data.Frames, error) {
 		err  error
 	)
 	if len(spec.Columns) > 0 {
-		cols, err = declaredColumns(spec.Columns, set)
+		cols, err = declaredColumns(spec.Columns, set, lim)
 	} else {
-		cols = inferColumns(set, rows)
+		cols, err = inferColumns(set, rows, lim)
 	}
 	if err != nil {
 		return nil, err
@@ -149,7 +165,7 @@ func shapeFrame(frame *data.Frame, spec Spec) (data.Frames, error) {
 	frame.Meta = &data.FrameMeta{PreferredVisualization: data.VisTypeTable}
 	switch spec.Format {
 	case FormatTimeSeries:
-		return timeSeries(frame)
+		return timeSeries(frame, spec.Limits.orDefaults())
 	case FormatSingle:
 		return single(frame, len(spec.Columns) > 0)
 	case FormatVariable:
@@ -194,12 +210,28 @@ type colNode struct {
 	lastKids []*colNode
 }
 
-func inferColumns(set *RowSet, rows []any) []*column {
+// inferColumns flattens the rows into columns. The budget is checked before anything is allocated
+// for a new column or a new nesting level: the column count, the cells (each column holds a value
+// per row), the names' length (a nested name grows by a key per level, so unbounded names would cost
+// the square of the depth) and the nesting (Add already refused deeper values).
+func inferColumns(set *RowSet, rows []any, lim Limits) ([]*column, error) {
 	var cols []*column
+	var over error // the first budget exceeded; the walk stops there
 	index := map[string]*column{}
 	get := func(name string) *column {
 		c, ok := index[name]
 		if !ok {
+			switch {
+			case len(cols) == lim.MaxColumns:
+				over = tooManyColumns(lim)
+			case lim.cellsOver(len(cols)+1, len(rows)):
+				over = tooManyCells(lim, len(cols)+1, len(rows))
+			default:
+				over = lim.checkName(name)
+			}
+			if over != nil {
+				return nil
+			}
 			c = &column{name: name, values: make([]any, len(rows))}
 			index[name] = c
 			cols = append(cols, c)
@@ -209,6 +241,10 @@ func inferColumns(set *RowSet, rows []any) []*column {
 	kid := func(n *colNode, k string) *colNode {
 		c, ok := n.kids[k]
 		if !ok {
+			if lim.nestedOver(n.prefix, k) {
+				over = nameTooLong(lim, n.prefix+k+".")
+				return nil
+			}
 			if n.kids == nil {
 				n.kids = map[string]*colNode{}
 			}
@@ -219,6 +255,9 @@ func inferColumns(set *RowSet, rows []any) []*column {
 	}
 	var flatten func(n *colNode, m map[string]any, row int)
 	flatten = func(n *colNode, m map[string]any, row int) {
+		if over != nil {
+			return
+		}
 		keys := set.keys(row, m)
 		if keys == nil { // not from the reply (built by a selector or by jq): stable order
 			keys = make([]string, 0, len(m))
@@ -229,10 +268,15 @@ func inferColumns(set *RowSet, rows []any) []*column {
 			for _, k := range keys {
 				v := m[k]
 				if nested, ok := v.(map[string]any); ok && len(nested) > 0 {
-					flatten(kid(n, k), nested, row)
-					continue
+					if c := kid(n, k); c != nil {
+						flatten(c, nested, row)
+					}
+				} else if c := get(n.prefix + k); c != nil {
+					c.values[row] = v
 				}
-				get(n.prefix + k).values[row] = v
+				if over != nil {
+					return
+				}
 			}
 			return
 		}
@@ -248,13 +292,20 @@ func inferColumns(set *RowSet, rows []any) []*column {
 			v := m[k]
 			if nested, ok := v.(map[string]any); ok && len(nested) > 0 {
 				if n.lastKids[i] == nil {
-					n.lastKids[i] = kid(n, k)
+					if n.lastKids[i] = kid(n, k); over != nil {
+						return
+					}
 				}
 				flatten(n.lastKids[i], nested, row)
+				if over != nil {
+					return
+				}
 				continue
 			}
 			if n.lastCols[i] == nil {
-				n.lastCols[i] = get(n.prefix + k)
+				if n.lastCols[i] = get(n.prefix + k); over != nil {
+					return
+				}
 			}
 			n.lastCols[i].values[row] = v
 		}
@@ -263,17 +314,26 @@ func inferColumns(set *RowSet, rows []any) []*column {
 	for i, r := range rows {
 		if m, ok := r.(map[string]any); ok {
 			flatten(top, m, i)
-		} else {
-			get("value").values[i] = r
+		} else if c := get("value"); c != nil {
+			c.values[i] = r
+		}
+		if over != nil {
+			return nil, over
 		}
 	}
-	return cols
+	return cols, nil
 }
 
 // declaredColumns reads each declared column from every row of set: the first node its selector
 // selects, in the document order of the row's reply.
-func declaredColumns(decl []Column, set *RowSet) ([]*column, error) {
+func declaredColumns(decl []Column, set *RowSet, lim Limits) ([]*column, error) {
 	rows := set.rows
+	if len(decl) > lim.MaxColumns {
+		return nil, tooManyColumns(lim)
+	}
+	if lim.cellsOver(len(decl), len(rows)) {
+		return nil, tooManyCells(lim, len(decl), len(rows))
+	}
 	cols := make([]*column, 0, len(decl))
 	for i, d := range decl {
 		sel, err := jsonsel.Compile(d.Selector)
@@ -282,6 +342,9 @@ func declaredColumns(decl []Column, set *RowSet) ([]*column, error) {
 		}
 		if err := d.checkType(i); err != nil {
 			return nil, err
+		}
+		if err := lim.checkName(d.fieldName()); err != nil {
+			return nil, fmt.Errorf("columns[%d].name: %w", i, err)
 		}
 		c := &column{name: d.fieldName(), typ: d.Type, timeFormat: d.TimeFormat, values: make([]any, len(rows))}
 		for r, row := range rows {
@@ -646,13 +709,11 @@ func describeValue(v any) string {
 	return fmt.Sprintf("%v", v)
 }
 
-// maxWideCells bounds the wide frame (rows times fields): with a new time and a new label set on every
-// row it grows as the square of the reply, so a few hundred KB would otherwise take gigabytes.
-const maxWideCells = 5_000_000
-
 // timeSeries sorts by time and turns a long frame (string columns as labels) into a wide one, the
-// shape the time series panel and alerting both accept.
-func timeSeries(frame *data.Frame) (data.Frames, error) {
+// shape the time series panel and alerting both accept. lim.MaxCells bounds the wide frame (rows
+// times fields): with a new time and a new label set on every row it grows as the square of the
+// reply, so a few hundred KB would otherwise take gigabytes.
+func timeSeries(frame *data.Frame, lim Limits) (data.Frames, error) {
 	timeIdx := -1
 	var kept []*data.Field
 	for _, f := range frame.Fields {
@@ -731,9 +792,9 @@ func timeSeries(frame *data.Frame) (data.Frames, error) {
 		long.Meta = meta
 		return data.Frames{long}, nil
 	}
-	wide, err := data.LongToWideWithLimit(long, nil, maxWideCells)
+	wide, err := data.LongToWideWithLimit(long, nil, int64(lim.MaxCells))
 	if err != nil {
-		return nil, fmt.Errorf("turning rows into time series: %v", err)
+		return nil, fmt.Errorf("turning rows into time series: %v (bound: maxCells = %d)", err, lim.MaxCells)
 	}
 	wide.Meta = meta
 	wide.Meta.Type = data.FrameTypeTimeSeriesWide

@@ -64,7 +64,8 @@ func NewStream(spec Spec) (*Stream, bool) {
 	if !ok {
 		return nil, false
 	}
-	s := &Stream{spec: spec, path: path, wild: wild, decl: spec.Columns, top: &fnode{}, b: builder{index: map[string]*fcol{}}}
+	s := &Stream{spec: spec, path: path, wild: wild, decl: spec.Columns, top: &fnode{},
+		b: builder{index: map[string]*fcol{}, lim: spec.Limits.orDefaults()}}
 	// As in ConvertRows, variable selectors replace the declared columns.
 	s.variable = spec.Format == FormatVariable && (spec.VariableText != "" || spec.VariableValue != "")
 	if s.variable {
@@ -98,7 +99,7 @@ func (s *Stream) Add(body []byte) (rows int, ok bool) {
 // Trees returns the pages added so far as the tree path holds them: each decoded and added with the
 // root selector. A caller whose page the Stream refused adds that page and the next ones to it.
 func (s *Stream) Trees() (*RowSet, error) {
-	set := &RowSet{}
+	set := &RowSet{Limits: s.spec.Limits}
 	for _, p := range s.b.pages {
 		doc, err := Decode(p.body) // cannot fail: Add validated it
 		if err != nil {
@@ -175,6 +176,9 @@ func LookupValid(body []byte, path string) (value any, found, ok bool) {
 	}
 	return b.value(b.pos), true, true
 }
+
+// Valid reports whether Decode accepts body (same grammar, same nesting bound), without allocating.
+func Valid(body []byte) bool { return valid(body) }
 
 // valid reports whether Decode accepts body.
 func valid(body []byte) bool {
@@ -516,6 +520,9 @@ type builder struct {
 	tmp   []byte
 	arena []byte // string data of the fields: appended to, never rewritten
 	slab  []fcol // columns not yet handed out (newCol)
+	// lim is the output budget. Going over it gives up (the tree path then gives the error), checked
+	// as strictly as the tree path does, so that a Stream never returns frames the tree refuses.
+	lim Limits
 }
 
 // page is one body scanned, and the index of its first row: the rows of a page are contiguous.
@@ -541,9 +548,13 @@ func (b *builder) at(c *fcol, row int) int {
 	return int(p) - 1
 }
 
+// get returns the inferred column name, or nil when a new column would go over the budget.
 func (b *builder) get(name string) *fcol {
 	c, ok := b.index[name]
 	if !ok {
+		if len(b.cols) >= b.lim.MaxColumns || b.lim.cellsOver(len(b.cols)+1, b.rows+1) || len(name) > b.lim.MaxColumnNameLength {
+			return nil
+		}
 		c = b.newCol(name)
 		b.index[name] = c
 		b.cols = append(b.cols, c)
@@ -562,9 +573,14 @@ func (b *builder) newCol(name string) *fcol {
 	return c
 }
 
+// kid returns the node of the objects under key k of n's, or nil when their columns' names would be
+// longer than the budget.
 func (b *builder) kid(n *fnode, k string) *fnode {
 	c, ok := n.kids[k]
 	if !ok {
+		if b.lim.nestedOver(n.prefix, k) {
+			return nil
+		}
 		if n.kids == nil {
 			n.kids = map[string]*fnode{}
 		}
@@ -839,6 +855,9 @@ func (b *builder) children(top *fnode) bool {
 }
 
 func (b *builder) row(top *fnode) bool {
+	if b.rows >= b.lim.MaxRows || b.lim.cellsOver(len(b.cols), b.rows+1) {
+		return false
+	}
 	defer func() { b.rows++ }()
 	if b.decl != nil {
 		b.lookup(b.decl)
@@ -851,11 +870,16 @@ func (b *builder) row(top *fnode) bool {
 			return true
 		}
 		return b.object(top)
-	case 'n':
-		b.get("value").set(b.rows, 0)
+	}
+	c := b.get("value")
+	if c == nil {
+		return false
+	}
+	if b.b[b.pos] == 'n' {
+		c.set(b.rows, 0)
 		b.pos += 4
-	default:
-		b.get("value").set(b.rows, uint32(b.pos+1))
+	} else {
+		c.set(b.rows, uint32(b.pos+1))
 		b.skipValue()
 	}
 	return true
@@ -892,7 +916,7 @@ func (b *builder) object(n *fnode) bool {
 			} else {
 				kid = b.kid(n, key)
 			}
-			if !b.object(kid) {
+			if kid == nil || !b.object(kid) {
 				return false
 			}
 		} else {
@@ -904,6 +928,9 @@ func (b *builder) object(n *fnode) bool {
 				col = n.lastCols[i]
 			} else {
 				col = b.get(n.prefix + key)
+			}
+			if col == nil {
+				return false
 			}
 			if c == 'n' {
 				col.set(b.rows, 0)
@@ -962,6 +989,9 @@ type pnode struct {
 // declare records the declared columns and the trie of their selectors, and returns false when a
 // selector is not a key path. A "$.a" name never parses as an index, so both forms share the trie.
 func (b *builder) declare(decl []Column) bool {
+	if len(decl) > b.lim.MaxColumns {
+		return false
+	}
 	b.decl = &pnode{index: -1}
 	for _, d := range decl {
 		path, ok := fastPath(d.Selector)
@@ -983,6 +1013,9 @@ func (b *builder) declare(decl []Column) bool {
 				n.steps = append(n.steps, k)
 			}
 			n = k
+		}
+		if len(d.fieldName()) > b.lim.MaxColumnNameLength {
+			return false
 		}
 		c := &fcol{name: d.fieldName(), typ: d.Type, timeFormat: d.TimeFormat}
 		n.cols = append(n.cols, c)

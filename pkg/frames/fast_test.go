@@ -219,6 +219,9 @@ func genSpec(r *rand.Rand) Spec {
 	if spec.Format == FormatVariable && r.IntN(2) == 0 {
 		spec.VariableText, spec.VariableValue = sel(), sel()
 	}
+	if r.IntN(3) == 0 { // small budgets: the Stream gives up exactly where the tree path errs, or earlier
+		spec.Limits = Limits{MaxRows: 1 + r.IntN(6), MaxCells: 1 + r.IntN(15), MaxColumns: 1 + r.IntN(5), MaxColumnNameLength: 1 + r.IntN(8)}
+	}
 	return spec
 }
 

@@ -13,9 +13,11 @@ import (
 	"github.com/itchyny/gojq"
 )
 
-// jqTimeout bounds one jq run even when the query's context has no deadline (alert rules, a
-// runaway `repeat` or `range(1e18)`).
-const jqTimeout = 10 * time.Second
+// DefaultJQTimeout bounds one jq run even when the query's context has no deadline (alert rules, a
+// runaway `repeat` or `range(1e18)`): the default of the jqTimeout setting. The context is checked
+// between jq steps only; one step (a big-integer multiply) can run longer, which is why the plugin
+// runs jq in a worker process it kills (pkg/jqworker).
+const DefaultJQTimeout = 10 * time.Second
 
 // maxJQOutputs bounds how many values a jq program may emit (they are collected into an array).
 // A variable so that tests can lower it.
@@ -41,6 +43,11 @@ func CompileJQ(src string) (*JQ, error) {
 	return &JQ{src: src, code: code}, nil
 }
 
+// timeoutError names the bound a jq run went over.
+func timeoutError(d time.Duration) error {
+	return &BudgetError{What: fmt.Sprintf("jq program did not finish within %s", d), Key: "jqTimeout", Limit: d.String()}
+}
+
 func describeJQError(src string, err error) error {
 	var pe *gojq.ParseError
 	if errors.As(err, &pe) {
@@ -63,6 +70,11 @@ func excerpt(s string, at int) string {
 // Objects jq builds have no recorded key order: their keys come out sorted; objects passed through
 // unchanged keep the reply's order.
 func (j *JQ) Run(ctx context.Context, v any) (any, error) {
+	return j.RunFor(ctx, v, DefaultJQTimeout)
+}
+
+// RunFor is Run with jqTimeout as the time bound.
+func (j *JQ) RunFor(ctx context.Context, v any, jqTimeout time.Duration) (any, error) {
 	ctx, cancel := context.WithTimeout(ctx, jqTimeout)
 	defer cancel()
 	iter := j.code.RunWithContext(ctx, v)
@@ -79,7 +91,7 @@ func (j *JQ) Run(ctx context.Context, v any) (any, error) {
 			}
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				if errors.Is(ctxErr, context.DeadlineExceeded) {
-					return nil, fmt.Errorf("jq program did not finish within %s", jqTimeout)
+					return nil, timeoutError(jqTimeout)
 				}
 				return nil, ctxErr
 			}
@@ -92,7 +104,7 @@ func (j *JQ) Run(ctx context.Context, v any) (any, error) {
 	}
 	if err := ctx.Err(); err != nil { // cancelled between outputs
 		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("jq program did not finish within %s", jqTimeout)
+			return nil, timeoutError(jqTimeout)
 		}
 		return nil, err
 	}
@@ -105,33 +117,52 @@ func (j *JQ) Run(ctx context.Context, v any) (any, error) {
 	default:
 		res = outs
 	}
-	return normalizeJQ(res), nil
+	res, ok := normalizeJQ(res, maxDepth)
+	if !ok {
+		return nil, fmt.Errorf("jq output: %w", errTooDeep)
+	}
+	return res, nil
 }
 
 // normalizeJQ turns the numbers jq computes (int, float64, *big.Int) into json.Number, in place.
-// NaN and infinities, which JSON cannot hold, become null.
-func normalizeJQ(v any) any {
+// NaN and infinities, which JSON cannot hold, become null. It returns false, having walked at most
+// depth+1 levels, when v nests deeper than depth (Decode's bound: nothing recursive may see it).
+func normalizeJQ(v any, depth int) (any, bool) {
+	if depth < 0 {
+		switch v.(type) {
+		case []any, map[string]any:
+			return nil, false
+		}
+	}
 	switch x := v.(type) {
 	case int:
-		return json.Number(strconv.Itoa(x))
+		return json.Number(strconv.Itoa(x)), true
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil
+			return nil, true
 		}
-		return json.Number(strconv.FormatFloat(x, 'g', -1, 64))
+		return json.Number(strconv.FormatFloat(x, 'g', -1, 64)), true
 	case *big.Int:
-		return json.Number(x.String())
+		return json.Number(x.String()), true
 	case []any:
 		for i, e := range x {
-			x[i] = normalizeJQ(e)
+			n, ok := normalizeJQ(e, depth-1)
+			if !ok {
+				return nil, false
+			}
+			x[i] = n
 		}
 	case map[string]any:
 		for k, e := range x {
 			switch e.(type) {
 			case int, float64, *big.Int, []any, map[string]any:
-				x[k] = normalizeJQ(e)
+				n, ok := normalizeJQ(e, depth-1)
+				if !ok {
+					return nil, false
+				}
+				x[k] = n
 			}
 		}
 	}
-	return v
+	return v, true
 }

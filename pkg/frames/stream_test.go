@@ -14,7 +14,7 @@ import (
 // treePages is the reference for a query of several pages: each page decoded and added to one RowSet
 // with the root selector, then ConvertRows. rows is what each Add returned, up to the first error.
 func treePages(pages [][]byte, spec Spec) (out data.Frames, rows []int, err error) {
-	var set RowSet
+	set := RowSet{Limits: spec.Limits}
 	for _, p := range pages {
 		doc, err := Decode(p)
 		if err != nil {
@@ -35,7 +35,7 @@ func treePages(pages [][]byte, spec Spec) (out data.Frames, rows []int, err erro
 // how many pages the Stream took (0 when the spec is outside the streaming case).
 func streamPages(pages [][]byte, spec Spec) (out data.Frames, rows []int, streamed int, err error) {
 	s, _ := NewStream(spec)
-	set := &RowSet{}
+	set := &RowSet{Limits: spec.Limits}
 	for _, p := range pages {
 		if s != nil {
 			if n, ok := s.Add(p); ok {

@@ -170,9 +170,15 @@ func (a *api) run(t *testing.T, q string) (data.Frames, Result, error) {
 			if err != nil {
 				return 0, err
 			}
-			root, err := m.Reshape(context.Background(), doc.Root)
-			if err != nil {
-				return 0, err
+			root := doc.Root
+			if m.HasJQ() { // in this process: the plugin runs it in a worker (pkg/jqworker)
+				jq, err := frames.CompileJQ(m.JQ)
+				if err != nil {
+					return 0, err
+				}
+				if root, err = jq.Run(context.Background(), doc.Root); err != nil {
+					return 0, err
+				}
 			}
 			return set.Add(doc, root, m.RootSelector)
 		})

@@ -21,6 +21,8 @@ import (
 
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/discovery"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/dpop"
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/frames"
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/jqworker"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/settings"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/sharedstore"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/token"
@@ -43,6 +45,8 @@ type Datasource struct {
 	configErr error
 
 	settings *settings.Settings
+	limits   frames.Limits   // the output budget of a query, from settings.Budget
+	jqLimits jqworker.Limits // the budget of a jq run
 	// tokens is the client's own token (nil in pure oauthPassThru mode); source is what the API
 	// client asks: tokens, or the signed-in user's token (identity.go).
 	tokens    *token.Cache
@@ -113,6 +117,10 @@ func (d *Datasource) build(ctx context.Context, s backend.DataSourceInstanceSett
 		return
 	}
 	d.settings = cfg
+	b := cfg.Budget
+	d.limits = frames.Limits{MaxRows: b.MaxRows, MaxCells: b.MaxCells, MaxColumns: b.MaxColumns, MaxColumnNameLength: b.MaxColumnNameLength}
+	// A jq result takes the place of a reply: it is bounded like one.
+	d.jqLimits = jqworker.Limits{Timeout: b.JQTimeout, MemoryBytes: int64(b.QueryMemoryMiB) << 20, OutputBytes: cfg.Upstream.MaxResponseBytes}
 
 	opts, err := s.HTTPClientOptions(ctx)
 	if err != nil {

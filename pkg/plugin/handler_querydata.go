@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
-	"strings"
 	"sync"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/frames"
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/jqworker"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/paginate"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/query"
 )
@@ -75,14 +75,15 @@ func (d *Datasource) query(ctx context.Context, q backend.DataQuery) (res backen
 func (d *Datasource) run(ctx context.Context, m *query.Model, q backend.DataQuery) (data.Frames, error) {
 	req := m.Request(q.TimeRange, q.Interval)
 	spec := m.Spec(q.RefID)
+	spec.Limits = d.limits
 	// Without jq (which needs Go values), the pages are converted straight from their bytes
 	// (frames.Stream: about 2x the payload in memory, a decoded tree about 19x). A page the stream
 	// refuses sends the pages so far, it and the next ones down the tree path, which gives the errors.
 	var stream *frames.Stream
-	if strings.TrimSpace(m.JQ) == "" {
+	if !m.HasJQ() {
 		stream, _ = frames.NewStream(spec)
 	}
-	rows := &frames.RowSet{}
+	rows := &frames.RowSet{Limits: spec.Limits}
 	res, err := paginate.Run(ctx, d.api, d.settings.Upstream.BaseURL, req, m.Pagination,
 		paginate.Options{MaxTotalBytes: maxPagesBytesFactor * d.settings.Upstream.MaxResponseBytes},
 		func(page *paginate.Page) (int, error) {
@@ -97,7 +98,7 @@ func (d *Datasource) run(ctx context.Context, m *query.Model, q backend.DataQuer
 				}
 				rows, stream = set, nil
 			}
-			return addTree(ctx, m, rows, page)
+			return d.addTree(ctx, m, rows, page)
 		})
 	if err != nil {
 		return nil, err
@@ -114,18 +115,24 @@ func (d *Datasource) run(ctx context.Context, m *query.Model, q backend.DataQuer
 	return annotate(out, req.Method, res), nil
 }
 
-// addTree adds the rows of a page on the tree path: decoded, reshaped by jq, selected by the root
-// selector. It returns how many rows it added.
-func addTree(ctx context.Context, m *query.Model, rows *frames.RowSet, page *paginate.Page) (int, error) {
-	doc, err := page.Doc()
-	if err != nil {
+// addTree adds the rows of a page on the tree path: decoded (or reshaped by jq in a worker process,
+// which decodes the page itself), then selected by the root selector. It returns how many rows it
+// added.
+func (d *Datasource) addTree(ctx context.Context, m *query.Model, rows *frames.RowSet, page *paginate.Page) (int, error) {
+	var doc *frames.Doc
+	var err error
+	if m.HasJQ() && frames.Valid(page.Resp.Body) {
+		page.MarkValid()
+		if doc, err = jqworker.Run(ctx, m.JQ, page.Resp.Body, d.jqLimits); err != nil {
+			if ctx.Err() != nil {
+				return 0, err
+			}
+			return 0, &query.Error{Msg: "jq: " + err.Error()}
+		}
+	} else if doc, err = page.Doc(); err != nil { // an invalid page gives its error here
 		return 0, err
 	}
-	root, err := m.Reshape(ctx, doc.Root)
-	if err != nil {
-		return 0, err
-	}
-	n, err := rows.Add(doc, root, m.RootSelector)
+	n, err := rows.Add(doc, doc.Root, m.RootSelector)
 	if err != nil {
 		return 0, &query.Error{Msg: "converting the API reply: " + err.Error()}
 	}

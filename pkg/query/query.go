@@ -4,7 +4,6 @@
 package query
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -42,7 +41,7 @@ type Model struct {
 	VariableTextSelector  string `json:"variableTextSelector"`
 	VariableValueSelector string `json:"variableValueSelector"`
 
-	jq *frames.JQ // compiled JQ, nil when JQ is empty
+	jq *frames.JQ // compiled JQ (to refuse a bad program at once), nil when JQ is empty
 }
 
 // Pagination modes.
@@ -197,20 +196,9 @@ func (p *Pagination) normalize() error {
 	return nil
 }
 
-// Reshape applies the query's jq program to a decoded reply (v unchanged without one).
-func (m *Model) Reshape(ctx context.Context, v any) (any, error) {
-	if m.jq == nil {
-		return v, nil
-	}
-	out, err := m.jq.Run(ctx, v)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, err
-		}
-		return nil, &Error{Msg: "jq: " + err.Error()}
-	}
-	return out, nil
-}
+// HasJQ reports whether the query reshapes the reply with a jq program (m.JQ, checked by Parse). The
+// plugin runs it in a worker process (pkg/jqworker), never in its own.
+func (m *Model) HasJQ() bool { return m.jq != nil }
 
 // Request builds the API request, with macros expanded in the path, parameters, headers and body.
 func (m *Model) Request(tr backend.TimeRange, interval time.Duration) upstream.Request {

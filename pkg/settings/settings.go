@@ -184,6 +184,7 @@ type Settings struct {
 	Shared   Shared
 	Identity Identity // whose token: the client's or the signed-in user's (identity.go)
 	DPoP     DPoP
+	Budget   Budget // budget.go
 }
 
 // Secrets returns every secret value of these settings, for redaction and for tests that prove
@@ -503,6 +504,9 @@ func Load(s backend.DataSourceInstanceSettings) (*Settings, error) {
 		return nil, err
 	}
 	if err := loadShared(&out.Shared, w, secure); err != nil {
+		return nil, err
+	}
+	if err := loadBudget(&out.Budget, s.JSONData); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -1,0 +1,8 @@
+//go:build !race
+
+package jqworker
+
+const (
+	raceEnabled     = false
+	raceMemoryExtra = 0
+)

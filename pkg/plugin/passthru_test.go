@@ -129,7 +129,7 @@ func TestPassThruForwardsEachUsersToken(t *testing.T) {
 		var got *backend.CallResourceResponse
 		err := d.CallResource(context.Background(), &backend.CallResourceRequest{Method: "GET", Path: "proxy/whoami", URL: "proxy/whoami",
 			PluginContext: backend.PluginContext{User: &backend.User{Login: "alice", Role: "Editor"}},
-			Headers: map[string][]string{"Authorization": {"Bearer " + aliceToken}}},
+			Headers:       map[string][]string{"Authorization": {"Bearer " + aliceToken}}},
 			backend.CallResourceResponseSenderFunc(func(r *backend.CallResourceResponse) error { got = r; return nil }))
 		if err != nil || got.Status != 200 || !strings.Contains(string(got.Body), `"user":"Alice"`) {
 			t.Fatalf("proxy as Alice: %v %d %s", err, got.Status, got.Body)

@@ -2,7 +2,8 @@
 # Runs every test of the project on a fresh machine: installs what the tests need (npm packages,
 # Debian's chromium for the browser check and redis-server for the high-availability tests; Go
 # modules download on first use), then the frontend checks (typecheck, lint, jest, build, browser
-# check), the Go checks (vet, race-enabled tests, short fuzz runs) and the backend build with mage.
+# check), the Go checks (vet, vet per release platform, 32-bit tests, race-enabled tests, short fuzz
+# runs) and the backend build with mage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,6 +39,17 @@ npm run test:browser
 
 step "go vet"
 go vet "${GO_PKGS[@]}"
+# Every platform the release zip ships (the SDK's buildAll, scripts/package.sh), type-checked as its
+# build compiles them (CGO_ENABLED=0): a platform break, such as a constant that overflows a 32-bit
+# int, fails here in seconds instead of in the ~6-minute buildAll at release time.
+step "go vet for each release platform"
+for target in linux/amd64 linux/arm64 linux/arm darwin/amd64 darwin/arm64 windows/amd64; do
+  echo "vet $target"
+  CGO_ENABLED=0 GOOS=${target%/*} GOARCH=${target#*/} go vet ./pkg/...
+done
+step "32-bit tests (GOARCH=386: the streaming offsets and the reply length limits where int is 32 bits)"
+# -short: the randomized equivalence tests draw fewer cases; the full count runs in the race step.
+GOARCH=386 go test -short -count=1 ./pkg/frames ./pkg/upstream
 step "go test -race"
 go test -race -count=1 -timeout 20m "${GO_PKGS[@]}"   # a cold machine builds the plugin binary inside TestPluginBinary
 

@@ -82,7 +82,7 @@ func NewStream(spec Spec) (*Stream, bool) {
 // unusable, and the caller goes on with the tree path: Trees, then this page and the next ones
 // decoded. body must not be modified while the Stream is in use.
 func (s *Stream) Add(body []byte) (rows int, ok bool) {
-	if s.failed || len(body) >= math.MaxUint32 || !valid(body) {
+	if s.failed || !streamable(len(body)) || !valid(body) {
 		s.failed = true
 		return 0, false
 	}
@@ -94,6 +94,14 @@ func (s *Stream) Add(body []byte) (rows int, ok bool) {
 	}
 	s.b.pages = append(s.b.pages, page{body: body, first: first})
 	return s.b.rows - first, true
+}
+
+// streamable reports whether a body of n bytes fits the column offsets: each is stored as a uint32
+// (1 + the offset, 0 for none), so the body must be shorter than math.MaxUint32 bytes. The compare is
+// in uint64 so that it compiles and holds where int is 32 bits (any []byte there fits, and int(p) in
+// builder.at cannot wrap, as p <= len(body) <= math.MaxInt32). A longer body goes to the tree path.
+func streamable(n int) bool {
+	return uint64(n) < math.MaxUint32
 }
 
 // Trees returns the pages added so far as the tree path holds them: each decoded and added with the

@@ -35,7 +35,7 @@ func newPagedAPI(t *testing.T, otherHost string) *pagedAPI {
 	// Keys in a non-alphabetical order (Go maps would sort them); ids beyond 2^53 must stay exact.
 	record := func(i int) json.RawMessage {
 		return json.RawMessage(fmt.Sprintf(`{"ts":%q,"id":%d,"host":%q,"value":%g}`,
-			time.Date(2026, 11, 23, 10, i/2, 0, 0, time.UTC).Format(time.RFC3339), 9007199254740993+i*2, []string{"a", "b"}[i%2], float64(i)/4))
+			time.Date(2026, 11, 23, 10, i/2, 0, 0, time.UTC).Format(time.RFC3339), int64(9007199254740993)+int64(i)*2, []string{"a", "b"}[i%2], float64(i)/4))
 	}
 	page := func(start int) []any {
 		out := []any{}

@@ -42,7 +42,7 @@ func newStreamAPI(t *testing.T) *pagedAPI {
 			if p%2 == 0 {
 				value += ".5"
 			}
-			row := fmt.Sprintf(`{"ts":"2026-11-23T10:%02d:00Z","id":%d,"host":"h%d","value":%s`, i, 9007199254740993+i, i%3, value)
+			row := fmt.Sprintf(`{"ts":"2026-11-23T10:%02d:00Z","id":%d,"host":"h%d","value":%s`, i, int64(9007199254740993)+int64(i), i%3, value)
 			if p >= 3 {
 				row += `,"late":{"k":"v` + strconv.Itoa(i) + `"}`
 			}

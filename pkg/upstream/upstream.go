@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -239,9 +240,14 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, req Reques
 // its buffer by doubling, which for a large reply allocates about twice the body and copies it
 // several times (the transport ends the body after Content-Length bytes, and reports a shorter one
 // as io.ErrUnexpectedEOF).
+// A declared length above math.MaxInt (2 GiB where int is 32 bits, with a maxResponseBytes above
+// that) is refused: it cannot be one buffer there, and make would panic.
 func readBody(r io.Reader, n, limit int64) ([]byte, error) {
 	if n < 0 || n > limit {
-		return io.ReadAll(io.LimitReader(r, limit+1))
+		return io.ReadAll(io.LimitReader(r, min(limit, math.MaxInt64-1)+1)) // limit+1 must not wrap
+	}
+	if n > math.MaxInt {
+		return nil, fmt.Errorf("Content-Length %d is more than a %d-bit build can hold in memory (%d bytes); lower maxResponseBytes", n, strconv.IntSize, math.MaxInt)
 	}
 	buf := make([]byte, n)
 	read, err := io.ReadFull(r, buf)

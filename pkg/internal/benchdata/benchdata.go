@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -114,15 +113,6 @@ func MeasurePeak(f func() any) (peak, retained uint64) {
 		return a - b
 	}
 	return sub(max.Load(), base), sub(after, base)
-}
-
-// CPU is the CPU time of the whole process (user + system), GC included. Per op it is less sensitive
-// than wall time to other processes competing for the cores; with more goroutines than cores it is
-// the CPU cost of one op, more than the wall ns/op.
-func CPU() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // Ratio reports sub-benchmarks against the baseline measured just before them in the same run.

@@ -1,6 +1,7 @@
 //go:build !windows
 
 // The chaos test pauses Redis with SIGSTOP/SIGCONT, which Windows does not have.
+
 package plugin
 
 import (

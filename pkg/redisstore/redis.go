@@ -1,6 +1,6 @@
-// Package sharedstore implements token.Store on Redis, so that Grafana replicas share tokens and
+// Package redisstore implements token.Store on Redis, so that Grafana replicas share tokens and
 // take turns refreshing them, and remember used authorization callbacks.
-package sharedstore
+package redisstore
 
 import (
 	"context"

@@ -10,6 +10,12 @@ import (
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/token"
 )
 
+// The discovery package implements token's interfaces without importing token (it sits below it).
+var (
+	_ token.Endpoints   = (*discovery.Client)(nil)
+	_ token.StatusError = (*discovery.Error)(nil)
+)
+
 // setupDiscovery reads the provider's metadata lazily (on the first token request, Connect or
 // health check) when issuerUrl is set; an explicit tokenUrl or authUrl still wins.
 func (d *Datasource) setupDiscovery(cfg *settings.Settings, hc *http.Client) {

@@ -52,6 +52,8 @@ else
 end
 return 1`)
 
+var _ token.Store = (*Redis)(nil)
+
 // New connects lazily (go-redis dials on first use).
 func New(cfg Config) *Redis {
 	opts := &redis.Options{

@@ -62,7 +62,7 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Msg }
 
-// HTTPStatus is the status of the last document URL tried (token.DiscoveryError reads it).
+// HTTPStatus is the status of the last document URL tried (it makes Error a token.StatusError).
 func (e *Error) HTTPStatus() int { return e.Status }
 
 // Client reads and caches one issuer's metadata. Safe for concurrent use.

@@ -84,9 +84,18 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.send(req, body, accessToken)
 }
 
+// closeIdler is a RoundTripper with a connection pool (what http.Client.CloseIdleConnections
+// looks for).
+type closeIdler interface{ CloseIdleConnections() }
+
+var (
+	_ closeIdler = (*http.Transport)(nil)
+	_ closeIdler = (*Transport)(nil)
+)
+
 // CloseIdleConnections lets http.Client.CloseIdleConnections reach the pool underneath.
 func (t *Transport) CloseIdleConnections() {
-	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+	if c, ok := t.base.(closeIdler); ok {
 		c.CloseIdleConnections()
 	}
 }

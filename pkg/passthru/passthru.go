@@ -95,7 +95,10 @@ func NewSource(exchange Exchanger, timeout time.Duration, fallback token.Source)
 	return &Source{exchange: exchange, timeout: timeout, fallback: fallback}
 }
 
-var _ token.Source = (*Source)(nil)
+var (
+	_ token.Source  = (*Source)(nil)
+	_ token.Renewer = (*Source)(nil)
+)
 
 // userMark tags tokens that belong to the signed-in user (Renews tells upstream not to retry them).
 const userMark = "oauth2rest_user_token"

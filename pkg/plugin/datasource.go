@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -19,16 +18,17 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
 
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/authcode"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/discovery"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/dpop"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/frames"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/jqworker"
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/redisstore"
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/seal"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/settings"
-	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/sharedstore"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/token"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/transport"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/upstream"
-	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/vault"
 )
 
 var (
@@ -57,15 +57,12 @@ type Datasource struct {
 	resources backend.CallResourceHandler
 	logger    log.Logger
 
-	// Authorization code grant.
-	uid           string
-	grant         *token.Grant
-	stateSealer   *vault.Sealer
-	stateFile     *vault.File
-	sealedRefresh atomic.Value // string: the newest refresh token, sealed, for the ConfigEditor
+	uid      string
+	grant    *token.Grant
+	authcode *authcode.Flow // nil unless grantType is authorization_code
 
 	// Optional shared token store (Grafana in high availability).
-	redis  *sharedstore.Redis
+	redis  *redisstore.Redis
 	shared *token.Shared
 
 	// discovery reads the provider's metadata when issuerUrl is set (discovery.go).
@@ -180,12 +177,12 @@ func (d *Datasource) buildClientGrant(cfg *settings.Settings, hc *http.Client, s
 	d.setupDiscovery(cfg, hc)
 	var fetcher token.Fetcher = d.grant
 	if cfg.Shared.Kind == "redis" {
-		codec, err := vault.NewSealer(cfg.Token.SealingSecret(), "shared-token", d.uid)
+		codec, err := seal.NewSealer(cfg.Token.SealingSecret(), "shared-token", d.uid)
 		if err != nil {
 			d.configErr = err
 			return
 		}
-		d.redis = sharedstore.New(sharedstore.Config{Address: cfg.Shared.Address, Username: cfg.Shared.Username,
+		d.redis = redisstore.New(redisstore.Config{Address: cfg.Shared.Address, Username: cfg.Shared.Username,
 			Password: cfg.Shared.Password, DB: cfg.Shared.DB, TLS: cfg.Shared.TLS, KeyPrefix: cfg.Shared.KeyPrefix})
 		d.shared = token.NewShared(d.grant, d.redis, codec, sharedKey(d.uid, cfg.Token)+d.dpopKeyID(), cfg.Token.Timeout+5*time.Second, d.logger.Warn)
 		if cfg.Token.GrantType == settings.GrantAuthorizationCode {
@@ -195,7 +192,9 @@ func (d *Datasource) buildClientGrant(cfg *settings.Settings, hc *http.Client, s
 	}
 	d.tokens = token.NewCache(fetcher, cfg.Token.Timeout, nil)
 	if cfg.Token.GrantType == settings.GrantAuthorizationCode {
-		if err := d.restoreRefreshToken(cfg.Token, vault.DefaultDir()); err != nil {
+		d.authcode, err = authcode.New(authcode.Config{UID: d.uid, Token: cfg.Token, Grant: d.grant, Tokens: d.tokens,
+			Discovery: d.discovery, Redis: d.redis, Dir: seal.DefaultDir(), Logger: d.logger})
+		if err != nil {
 			d.configErr = err
 		}
 	}

@@ -2,13 +2,18 @@ package plugin
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/discovery"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/settings"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/token"
+)
+
+// The discovery package implements token's interfaces without importing token (it sits below it).
+var (
+	_ token.Endpoints   = (*discovery.Client)(nil)
+	_ token.StatusError = (*discovery.Error)(nil)
 )
 
 // setupDiscovery reads the provider's metadata lazily (on the first token request, Connect or
@@ -29,43 +34,6 @@ func secretQueryParams(u settings.Upstream) []string {
 		return []string{u.TokenQueryParam}
 	}
 	return nil
-}
-
-// authEndpoint is authUrl, else the discovered authorization endpoint, and whether to send a PKCE
-// S256 challenge: usePkce when set, else yes unless the metadata lists methods without S256.
-func (d *Datasource) authEndpoint(ctx context.Context) (string, bool, error) {
-	t := d.settings.Token
-	if d.discovery == nil {
-		return t.AuthURL, t.UsePKCE, nil
-	}
-	m, err := d.discovery.Metadata(ctx)
-	if err != nil {
-		if t.AuthURL == "" {
-			return "", false, token.DiscoveryError(err)
-		}
-		return t.AuthURL, t.UsePKCE, nil
-	}
-	pkce := t.UsePKCE
-	if !t.UsePKCESet {
-		pkce = m.SupportsS256()
-	}
-	if t.AuthURL != "" {
-		return t.AuthURL, pkce, nil
-	}
-	if m.AuthorizationEndpoint == "" {
-		return "", false, &token.Error{Step: token.StepDiscovery, Msg: fmt.Sprintf("the metadata at %s has no authorization_endpoint; set authUrl", m.Source)}
-	}
-	return m.AuthorizationEndpoint, pkce, nil
-}
-
-// issRequired: the discovered metadata says the server sends `iss` in authorization responses, so
-// a response without it is refused (RFC 9207 section 2.4).
-func (d *Datasource) issRequired(ctx context.Context) bool {
-	if d.discovery == nil {
-		return false
-	}
-	m, err := d.discovery.Metadata(ctx)
-	return err == nil && m.IssParameter
 }
 
 // discoveryNote says which endpoints discovery found, for the health message; a failure is the

@@ -1,36 +1,20 @@
 package plugin
 
 import (
-	"crypto/rand"
-	"encoding/hex"
+	"errors"
 	"fmt"
 	"html"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
-	"golang.org/x/oauth2"
 
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/authcode"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/settings"
-	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/vault"
 )
 
-// stateLifetime bounds how long a user may take at the provider's consent page.
-const stateLifetime = 10 * time.Minute
-
-// oauthState travels through the provider inside `state`, sealed with the datasource's key: it
-// cannot be forged or read, it is bound to this datasource and user, and it expires. Its nonce is
-// remembered once used, so a state cannot be replayed.
-type oauthState struct {
-	Nonce       string    `json:"n"`
-	UID         string    `json:"d"`
-	User        string    `json:"u"`
-	Verifier    string    `json:"v,omitempty"`
-	RedirectURI string    `json:"r"`
-	Expires     time.Time `json:"e"`
-}
+// The oauth/ routes translate HTTP for pkg/authcode, which owns the authorization code grant.
 
 // mayConnect: connecting decides which account the datasource acts as for everyone, so only an
 // organization admin may start or finish it. A request without a user is refused.
@@ -61,33 +45,20 @@ func (d *Datasource) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	if !d.oauthGET(w, r, "oauth/authorize") || !mayConnect(w, r) {
 		return
 	}
-	redirectURI, err := d.redirectURI(r)
+	redirectURI, err := d.authcode.RedirectURI(r.Context())
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	cfg := d.settings.Token
-	authURL, usePKCE, err := d.authEndpoint(r.Context())
-	if err != nil {
+	authURL, err := d.authcode.Connect(r.Context(), userLogin(r), redirectURI)
+	switch {
+	case errors.Is(err, authcode.ErrState):
+		writeError(w, http.StatusInternalServerError, err.Error())
+	case err != nil: // discovery: the provider's metadata
 		writeError(w, http.StatusBadGateway, err.Error())
-		return
+	default:
+		writeJSON(w, http.StatusOK, map[string]string{"url": authURL, "redirectUrl": redirectURI})
 	}
-	st := oauthState{Nonce: randomHex(16), UID: d.uid, User: userLogin(r), RedirectURI: redirectURI, Expires: time.Now().Add(stateLifetime)}
-	var opts []oauth2.AuthCodeOption
-	if usePKCE {
-		st.Verifier = oauth2.GenerateVerifier()
-		opts = append(opts, oauth2.S256ChallengeOption(st.Verifier))
-	}
-	for _, p := range cfg.AuthParams {
-		opts = append(opts, oauth2.SetAuthURLParam(p.Name, p.Value))
-	}
-	state, err := d.stateSealer.Seal(st)
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "could not create the state parameter")
-		return
-	}
-	oc := oauth2.Config{ClientID: cfg.ClientID, Endpoint: oauth2.Endpoint{AuthURL: authURL}, RedirectURL: redirectURI, Scopes: cfg.Scopes}
-	writeJSON(w, http.StatusOK, map[string]string{"url": oc.AuthCodeURL(state, opts...), "redirectUrl": redirectURI})
 }
 
 // handleCallback is where the provider sends the user back. It never shows a token: the result
@@ -96,47 +67,10 @@ func (d *Datasource) handleCallback(w http.ResponseWriter, r *http.Request) {
 	if !d.oauthGET(w, r, "oauth/callback") || !mayConnect(w, r) {
 		return
 	}
-	q := r.URL.Query()
-	fail := func(reason string) { d.finishCallback(w, r, false, reason) }
-	if e := q.Get("error"); e != "" {
-		fail("the provider refused: " + clip(e+" "+q.Get("error_description"), 200))
+	if err := d.authcode.Callback(r.Context(), r.URL.Query(), userLogin(r)); err != nil {
+		d.finishCallback(w, r, false, err.Error())
 		return
 	}
-	var st oauthState
-	if err := d.stateSealer.Open(q.Get("state"), &st); err != nil || st.UID != d.uid {
-		fail("invalid state parameter: start again with Connect")
-		return
-	}
-	if time.Now().After(st.Expires) {
-		fail("the authorization took too long (state expired): start again with Connect")
-		return
-	}
-	if st.User != userLogin(r) {
-		fail("this authorization was started by another Grafana user")
-		return
-	}
-	if !d.markStateUsed(r.Context(), st.Nonce, st.Expires) {
-		fail("this authorization response was already used (state replay): start again with Connect")
-		return
-	}
-	if want := d.expectedIssuer(); q.Get("iss") != "" || d.settings.Token.Issuer != "" || d.issRequired(r.Context()) {
-		if q.Get("iss") != want {
-			fail(fmt.Sprintf("issuer mismatch (RFC 9207): expected %s", want))
-			return
-		}
-	}
-	code := q.Get("code")
-	if code == "" {
-		fail("the provider sent no authorization code")
-		return
-	}
-	tok, err := d.grant.Exchange(r.Context(), code, st.Verifier, st.RedirectURI)
-	if err != nil {
-		fail("code exchange " + err.Error())
-		return
-	}
-	d.tokens.Put(tok)
-	d.logger.Info("authorization code grant connected")
 	d.finishCallback(w, r, true, "")
 }
 
@@ -175,86 +109,13 @@ func (d *Datasource) handleOAuthStatus(w http.ResponseWriter, r *http.Request) {
 		"connected": s.Cached || s.HasRefreshToken, "reauthRequired": s.ReauthRequired,
 		"expiresAt": s.ExpiresAt, "lastError": s.LastError,
 	}
-	if redirectURI, err := d.redirectURI(r); err == nil {
+	if redirectURI, err := d.authcode.RedirectURI(r.Context()); err == nil {
 		out["redirectUrl"] = redirectURI
 	}
-	if blob, _ := d.sealedRefresh.Load().(string); blob != "" && s.HasRefreshToken && roleRank(r) >= rankAdmin {
+	if blob := d.authcode.SealedRefreshToken(); blob != "" && s.HasRefreshToken && roleRank(r) >= rankAdmin {
 		out["sealedRefreshToken"] = blob
 	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-// redirectURI is redirectUrl if set, else Grafana's own callback URL for this datasource.
-func (d *Datasource) redirectURI(r *http.Request) (string, error) {
-	if u := d.settings.Token.RedirectURL; u != "" {
-		return u, nil
-	}
-	app, err := backend.GrafanaConfigFromContext(r.Context()).AppURL()
-	if err != nil || app == "" {
-		return "", fmt.Errorf("Grafana's app URL is unknown: set redirectUrl to <grafana root URL>/api/datasources/uid/%s/resources/oauth/callback", d.uid)
-	}
-	return strings.TrimRight(app, "/") + "/api/datasources/uid/" + url.PathEscape(d.uid) + "/resources/oauth/callback", nil
-}
-
-// expectedIssuer is the configured issuer, else issuerUrl (discovery checked that the metadata's
-// issuer equals it exactly), else the origin of the authorization endpoint.
-func (d *Datasource) expectedIssuer() string {
-	if d.settings.Token.Issuer != "" {
-		return d.settings.Token.Issuer
-	}
-	if d.settings.Token.IssuerURL != "" {
-		return d.settings.Token.IssuerURL
-	}
-	u, err := url.Parse(d.settings.Token.AuthURL)
-	if err != nil {
-		return ""
-	}
-	return u.Scheme + "://" + u.Host
-}
-
-// restoreRefreshToken seeds the cache with the newest refresh token we know of, and makes every new
-// one durable.
-func (d *Datasource) restoreRefreshToken(cfg settings.Token, dir string) error {
-	var err error
-	if d.stateSealer, err = vault.NewSealer(cfg.SealingSecret(), "oauth-state", d.uid); err != nil {
-		return err
-	}
-	refreshSealer, err := vault.NewSealer(cfg.SealingSecret(), "refresh-token", d.uid)
-	if err != nil {
-		return err
-	}
-	d.stateFile = vault.NewFile(dir, d.uid, refreshSealer)
-	best := vault.RefreshState{RefreshToken: cfg.RefreshToken}
-	if cfg.SealedRefreshToken != "" {
-		var st vault.RefreshState
-		if err := refreshSealer.Open(cfg.SealedRefreshToken, &st); err != nil {
-			d.logger.Warn("secureJsonData.sealedRefreshToken is unreadable (was the client secret changed?); connect again", "error", err.Error())
-		} else if st.Version > best.Version {
-			best = st
-		}
-	}
-	if st, err := d.stateFile.Load(); err != nil {
-		d.logger.Warn("refresh token state file is unreadable; using the saved settings", "error", err.Error())
-	} else if st.Version > best.Version {
-		best = st
-	}
-	seal := func(st vault.RefreshState) {
-		if blob, err := refreshSealer.Seal(st); err == nil {
-			d.sealedRefresh.Store(blob)
-		}
-	}
-	if best.RefreshToken != "" {
-		d.tokens.SetRefreshToken(best.RefreshToken)
-		seal(best)
-	}
-	d.tokens.OnRefreshToken(func(rt string) {
-		st := vault.RefreshState{RefreshToken: rt, Version: time.Now().UnixNano()}
-		if err := d.stateFile.Save(st); err != nil {
-			d.logger.Error("could not persist the new refresh token; it lives in memory until the next settings save", "error", err.Error())
-		}
-		seal(st)
-	})
-	return nil
 }
 
 func userLogin(r *http.Request) string {
@@ -262,18 +123,4 @@ func userLogin(r *http.Request) string {
 		return u.Login
 	}
 	return ""
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-func clip(s string, n int) string {
-	s = strings.TrimSpace(s)
-	if len(s) > n {
-		return s[:n] + "..."
-	}
-	return s
 }

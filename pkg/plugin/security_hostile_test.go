@@ -490,3 +490,11 @@ func TestRequestsNeverLeaveTheAPIHost(t *testing.T) {
 		}
 	}
 }
+
+// clip shortens s for a test message.
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "..."
+	}
+	return s
+}

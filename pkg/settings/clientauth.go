@@ -252,12 +252,21 @@ func ParsePrivateKey(text string) (crypto.Signer, *x509.Certificate, error) {
 		return nil, nil, err
 	}
 	if cert != nil {
-		if pub, ok := cert.PublicKey.(interface{ Equal(crypto.PublicKey) bool }); !ok || !pub.Equal(key.Public()) {
+		if pub, ok := cert.PublicKey.(publicKey); !ok || !pub.Equal(key.Public()) {
 			return nil, nil, fmt.Errorf("private key: the certificate is not the key's (public keys differ)")
 		}
 	}
 	return key, cert, nil
 }
+
+// publicKey is what every public key type of the standard library implements (crypto.PublicKey
+// is an empty interface).
+type publicKey interface{ Equal(crypto.PublicKey) bool }
+
+var (
+	_ publicKey = (*rsa.PublicKey)(nil)
+	_ publicKey = (*ecdsa.PublicKey)(nil)
+)
 
 func parseKeyBlock(block *pem.Block) (crypto.Signer, error) {
 	if x509.IsEncryptedPEMBlock(block) || block.Type == "ENCRYPTED PRIVATE KEY" { //nolint:staticcheck // detection only
@@ -346,7 +355,7 @@ func loadTokenPlacement(u *Upstream, w wire) error {
 	return nil
 }
 
-// SealingSecret is the secret the vault derives its keys from: the client secret, else the private
+// SealingSecret is the secret pkg/seal derives its keys from: the client secret, else the private
 // key, else the TLS client key. Only one of them is configured for a given clientAuth.
 func (t Token) SealingSecret() string {
 	for _, s := range []string{t.ClientSecret, t.PrivateKeyPEM, t.TLSClientKey} {

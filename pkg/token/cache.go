@@ -18,6 +18,18 @@ type Fetcher interface {
 	Fetch(ctx context.Context, refreshToken string) (*oauth2.Token, error)
 }
 
+// Rejecter is a Fetcher that keeps tokens beyond the Cache (Shared): it is told when the API
+// refused one, so that it does not hand it back.
+type Rejecter interface {
+	Reject(tok *oauth2.Token)
+}
+
+// Publisher is a Fetcher that shares tokens (Shared): it is given the token of an authorization
+// code exchange, which it did not fetch itself, so that other replicas adopt it.
+type Publisher interface {
+	Publish(ctx context.Context, tok *oauth2.Token)
+}
+
 // Backoff bounds, chosen so a dead token endpoint sees a handful of requests a minute however many
 // queries are waiting, and a server's Retry-After cannot stall us for longer than maxRetryAfter.
 const (
@@ -122,7 +134,7 @@ func (c *Cache) Invalidate(tok *oauth2.Token) {
 	c.replacing = true
 	c.mu.Unlock()
 	if c.cur.CompareAndSwap(e, nil) {
-		if r, ok := c.fetch.(interface{ Reject(*oauth2.Token) }); ok {
+		if r, ok := c.fetch.(Rejecter); ok {
 			r.Reject(tok) // a shared store must not hand the rejected token back
 		}
 	}
@@ -241,9 +253,7 @@ func (c *Cache) Put(tok *oauth2.Token) {
 	c.mu.Lock()
 	c.store(tok, c.now(), false)
 	c.mu.Unlock()
-	if p, ok := c.fetch.(interface {
-		Publish(context.Context, *oauth2.Token)
-	}); ok {
+	if p, ok := c.fetch.(Publisher); ok {
 		ctx, cancel := context.WithTimeout(c.base, c.timeout)
 		defer cancel()
 		p.Publish(ctx, tok) // other replicas adopt it instead of asking the user to connect

@@ -20,6 +20,13 @@ type Endpoints interface {
 	Stale()
 }
 
+// StatusError is an error of Endpoints that carries the HTTP status of the answer it failed on
+// (discovery.Error), so that a token error can report it.
+type StatusError interface {
+	error
+	HTTPStatus() int
+}
+
 // SetEndpoints makes the grant ask e for the token endpoint whenever tokenUrl is not configured.
 // Call it before the first Fetch.
 func (g *Grant) SetEndpoints(e Endpoints) { g.endpoints = e }
@@ -39,7 +46,7 @@ func (g *Grant) tokenURL(ctx context.Context) (string, error) {
 // DiscoveryError is err as a failure of the discovery step, with the HTTP status it carries.
 func DiscoveryError(err error) *Error {
 	e := &Error{Step: StepDiscovery, Msg: err.Error()}
-	var hs interface{ HTTPStatus() int }
+	var hs StatusError
 	if errors.As(err, &hs) {
 		e.Status = hs.HTTPStatus()
 	}

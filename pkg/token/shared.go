@@ -33,7 +33,7 @@ type Snapshot struct {
 	Epoch string
 }
 
-// Codec seals values at rest (vault.Sealer).
+// Codec seals values at rest (seal.Sealer).
 type Codec interface {
 	Seal(v any) (string, error)
 	Open(blob string, v any) error
@@ -687,4 +687,9 @@ func randomID() string {
 	return hex.EncodeToString(b)
 }
 
-var _ Fetcher = (*Shared)(nil)
+var (
+	_ Fetcher   = (*Shared)(nil)
+	_ Rejecter  = (*Shared)(nil)
+	_ Publisher = (*Shared)(nil)
+	_ retryHint = (*waitError)(nil)
+)

@@ -31,6 +31,13 @@ type Confirmer interface {
 	Confirm(tok *oauth2.Token)
 }
 
+// Renewer is a Source that says whether a token the API refused can be replaced; a Source that is
+// not a Renewer always can. passthru.Source is one: another attempt with a user's token would only
+// be refused again.
+type Renewer interface {
+	Renews(tok *oauth2.Token) bool
+}
+
 // Steps of obtaining a token, named in errors so a user knows where it broke.
 const (
 	StepRequest = "token request" // sending the request, transport errors, non-2xx answers

@@ -10,6 +10,7 @@ import (
 
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/redact"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/settings"
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/token"
 )
 
 // Placement writes the access token onto an outgoing API request. It is the one place the token
@@ -41,9 +42,9 @@ func (p HeaderPlacement) Place(hr *http.Request, tok *oauth2.Token) {
 func IsDPoP(tok *oauth2.Token) bool { return strings.EqualFold(tok.TokenType, "DPoP") }
 
 // renews reports whether a 401 for tok is worth one retry: the source can get another token.
-// A source of the signed-in user's token cannot, and says so by implementing Renews.
-func renews(src interface{}, tok *oauth2.Token) bool {
-	if r, ok := src.(interface{ Renews(*oauth2.Token) bool }); ok {
+// A source of the signed-in user's token cannot, and says so as a token.Renewer.
+func renews(src token.Source, tok *oauth2.Token) bool {
+	if r, ok := src.(token.Renewer); ok {
 		return r.Renews(tok)
 	}
 	return true

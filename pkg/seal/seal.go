@@ -1,12 +1,11 @@
-// Package vault keeps refresh tokens durable without ever storing them in clear: values are sealed
-// with AES-256-GCM under a key derived from the datasource's client secret and uid (argon2id, a
-// memory-hard KDF, then HKDF-SHA256 per purpose), and the newest one is written atomically to a
-// per-datasource state file.
+// Package seal keeps small values secret at rest: they are sealed with AES-256-GCM under a key
+// derived from the datasource's client secret and uid (argon2id, a memory-hard KDF, then
+// HKDF-SHA256 per purpose), and may be written atomically to a file of the state directory.
 //
-// Why: a plugin cannot write its own secureJsonData, yet rotating refresh tokens must survive a
-// plugin restart, a Grafana restart and a settings save. The ConfigEditor stores the sealed blob in
-// secureJsonData when the admin saves; the state file covers rotations between saves.
-package vault
+// Why: a plugin cannot write its own secureJsonData, yet rotating refresh tokens and used
+// authorization states must survive a plugin restart, a Grafana restart and a settings save
+// (pkg/authcode keeps them); the shared token store holds sealed tokens only (pkg/token).
+package seal
 
 import (
 	"crypto/aes"
@@ -80,7 +79,7 @@ func salt(uid string) []byte { return []byte("oauth2rest-api-datasource/" + uid)
 // the argon2id derivation (see argonMemory); the others reuse it.
 func NewSealer(secret, purpose, uid string) (*Sealer, error) {
 	if secret == "" {
-		return nil, errors.New("vault: a client secret is required to seal values")
+		return nil, errors.New("seal: a client secret is required to seal values")
 	}
 	key, err := hkdf.Key(sha256.New, masterKey(secret, uid), salt(uid), purpose, 32)
 	if err != nil {
@@ -149,14 +148,7 @@ func (s *Sealer) open(blob string, v any) (legacy bool, err error) {
 	return legacy, json.Unmarshal(plain, v)
 }
 
-// RefreshState is what is kept durable: the newest refresh token and when it was obtained (unix
-// nanoseconds), so that the newer of two copies wins.
-type RefreshState struct {
-	RefreshToken string `json:"rt"`
-	Version      int64  `json:"v"`
-}
-
-// File is the state file of one datasource.
+// File is one sealed value kept in a file of the state directory.
 type File struct {
 	path   string
 	sealer *Sealer
@@ -164,38 +156,43 @@ type File struct {
 
 var safeName = regexp.MustCompile(`[^A-Za-z0-9_.-]`)
 
-// NewFile returns the state file for uid under dir.
-func NewFile(dir, uid string, sealer *Sealer) *File {
-	return &File{path: filepath.Join(dir, safeName.ReplaceAllString(uid, "_")+".refresh"), sealer: sealer}
+// NewFile returns the file name (a datasource uid and an extension; any other character becomes
+// "_", so it cannot leave dir) under dir, sealed with sealer.
+func NewFile(dir, name string, sealer *Sealer) *File {
+	return &File{path: filepath.Join(dir, safeName.ReplaceAllString(name, "_")), sealer: sealer}
 }
 
 // Path is where the file lives.
 func (f *File) Path() string { return f.path }
 
-// Load reads the state; a missing file is not an error (zero state).
-func (f *File) Load() (RefreshState, error) {
-	var st RefreshState
+// Load opens the file into v; a missing file is not an error (v is left as it is), one that cannot
+// be opened is ErrUnreadable. A file sealed under the legacy key is sealed again under the current
+// one.
+func (f *File) Load(v any) error {
 	b, err := os.ReadFile(f.path)
 	if errors.Is(err, os.ErrNotExist) {
-		return st, nil
+		return nil
 	}
 	if err != nil {
-		return st, fmt.Errorf("reading %s: %w", f.path, err)
+		return fmt.Errorf("reading %s: %w", f.path, err)
 	}
-	legacy, err := f.sealer.open(string(b), &st)
+	legacy, err := f.sealer.open(string(b), v)
 	if err != nil {
-		return RefreshState{}, fmt.Errorf("%s: %w", f.path, err)
+		if !errors.Is(err, ErrUnreadable) { // sealed by this key, yet not of v's shape
+			err = fmt.Errorf("%w: %w", ErrUnreadable, err)
+		}
+		return fmt.Errorf("%s: %w", f.path, err)
 	}
 	if legacy {
-		_ = f.Save(st) // seal it again under the current key; on failure the old file still works
+		_ = f.Save(v) // seal it again under the current key; on failure the old file still works
 	}
-	return st, nil
+	return nil
 }
 
-// Save writes the state atomically: a temporary file in the same directory, fsync, rename. A crash
-// leaves either the old or the new state, never a torn one.
-func (f *File) Save(st RefreshState) error {
-	blob, err := f.sealer.Seal(st)
+// Save writes v sealed, atomically: a temporary file in the same directory, fsync, rename. A crash
+// leaves either the old or the new content, never a torn one.
+func (f *File) Save(v any) error {
+	blob, err := f.sealer.Seal(v)
 	if err != nil {
 		return err
 	}
@@ -203,7 +200,7 @@ func (f *File) Save(st RefreshState) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("creating state directory %s: %w", dir, err)
 	}
-	tmp, err := os.CreateTemp(dir, ".refresh-*")
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(f.path)+"-*")
 	if err != nil {
 		return fmt.Errorf("writing state in %s: %w", dir, err)
 	}

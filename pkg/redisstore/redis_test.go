@@ -1,4 +1,4 @@
-package sharedstore
+package redisstore
 
 import (
 	"context"

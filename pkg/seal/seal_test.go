@@ -1,4 +1,4 @@
-package vault
+package seal
 
 import (
 	"errors"
@@ -8,6 +8,18 @@ import (
 	"sync"
 	"testing"
 )
+
+// refreshState is the shape pkg/authcode keeps in its refresh token file.
+type refreshState struct {
+	RefreshToken string `json:"rt"`
+	Version      int64  `json:"v"`
+}
+
+func load(f *File) (refreshState, error) {
+	var st refreshState
+	err := f.Load(&st)
+	return st, err
+}
 
 func mustSealer(t *testing.T, secret, purpose, uid string) *Sealer {
 	t.Helper()
@@ -20,14 +32,14 @@ func mustSealer(t *testing.T, secret, purpose, uid string) *Sealer {
 
 func TestSealOpenIsBoundToSecretPurposeAndDatasource(t *testing.T) {
 	s := mustSealer(t, "secret-1", "refresh-token", "ds1")
-	blob, err := s.Seal(RefreshState{RefreshToken: "rt-value", Version: 7})
+	blob, err := s.Seal(refreshState{RefreshToken: "rt-value", Version: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(blob, "rt-value") {
 		t.Fatal("blob shows the token")
 	}
-	var got RefreshState
+	var got refreshState
 	if err := s.Open(blob, &got); err != nil || got.RefreshToken != "rt-value" || got.Version != 7 {
 		t.Fatalf("open: %v %+v", err, got)
 	}
@@ -54,11 +66,11 @@ func TestSealOpenIsBoundToSecretPurposeAndDatasource(t *testing.T) {
 
 func TestFileSaveLoadAtomic(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "state")
-	f := NewFile(dir, "uid/../x", mustSealer(t, "secret", "refresh-token", "uid"))
+	f := NewFile(dir, "uid/../x.refresh", mustSealer(t, "secret", "refresh-token", "uid"))
 	if filepath.Dir(f.Path()) != dir {
 		t.Fatalf("uid escaped the directory: %s", f.Path())
 	}
-	if st, err := f.Load(); err != nil || st.RefreshToken != "" {
+	if st, err := load(f); err != nil || st.RefreshToken != "" {
 		t.Fatalf("missing file: %v %+v", err, st)
 	}
 	var wg sync.WaitGroup
@@ -66,13 +78,13 @@ func TestFileSaveLoadAtomic(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			if err := f.Save(RefreshState{RefreshToken: "rt", Version: int64(i)}); err != nil {
+			if err := f.Save(refreshState{RefreshToken: "rt", Version: int64(i)}); err != nil {
 				t.Error(err)
 			}
 		}(i)
 	}
 	wg.Wait()
-	st, err := f.Load()
+	st, err := load(f)
 	if err != nil || st.RefreshToken != "rt" || st.Version < 1 {
 		t.Fatalf("after concurrent saves: %v %+v", err, st)
 	}
@@ -89,8 +101,8 @@ func TestFileSaveLoadAtomic(t *testing.T) {
 		t.Fatal("state file is not sealed")
 	}
 	// A file sealed under another secret is reported, not trusted.
-	g := NewFile(dir, "uid/../x", mustSealer(t, "new-secret", "refresh-token", "uid"))
-	if _, err := g.Load(); !errors.Is(err, ErrUnreadable) {
+	g := NewFile(dir, "uid/../x.refresh", mustSealer(t, "new-secret", "refresh-token", "uid"))
+	if _, err := load(g); !errors.Is(err, ErrUnreadable) {
 		t.Fatalf("foreign state file: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package vault
+package seal
 
 import (
 	"crypto/cipher"
@@ -40,7 +40,7 @@ func openWith(a cipher.AEAD, blob string) bool {
 // longer a fast offline oracle for the client secret.
 func TestSealingKeyIsMemoryHard(t *testing.T) {
 	const secret, purpose, uid = "correct horse", "refresh-token", "ds-kdf"
-	blob, err := mustSealer(t, secret, purpose, uid).Seal(RefreshState{RefreshToken: "rt", Version: 1})
+	blob, err := mustSealer(t, secret, purpose, uid).Seal(refreshState{RefreshToken: "rt", Version: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,27 +62,27 @@ func TestLegacyBlobsStillOpenAndFileIsResealed(t *testing.T) {
 	const secret, uid = "s3cr3t", "ds-legacy"
 	s := mustSealer(t, secret, "refresh-token", uid)
 	legacy := &Sealer{aead: hkdfOnly(t, secret, "refresh-token", uid), legacy: hkdfOnly(t, secret, "refresh-token", uid)}
-	old, err := legacy.Seal(RefreshState{RefreshToken: "rt-old", Version: 7})
+	old, err := legacy.Seal(refreshState{RefreshToken: "rt-old", Version: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var st RefreshState
+	var st refreshState
 	if err := s.Open(old, &st); err != nil || st.RefreshToken != "rt-old" {
 		t.Fatalf("legacy blob: %v %+v", err, st)
 	}
 	dir := t.TempDir()
-	f := NewFile(dir, uid, s)
+	f := NewFile(dir, uid+".refresh", s)
 	if err := os.WriteFile(f.Path(), []byte(old), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if st, err := f.Load(); err != nil || st.RefreshToken != "rt-old" || st.Version != 7 {
+	if st, err := load(f); err != nil || st.RefreshToken != "rt-old" || st.Version != 7 {
 		t.Fatalf("load legacy file: %v %+v", err, st)
 	}
 	b, _ := os.ReadFile(filepath.Join(dir, filepath.Base(f.Path())))
 	if openWith(hkdfOnly(t, secret, "refresh-token", uid), string(b)) {
 		t.Fatal("the legacy state file was not sealed again under the argon2id key")
 	}
-	if st, err := f.Load(); err != nil || st.RefreshToken != "rt-old" {
+	if st, err := load(f); err != nil || st.RefreshToken != "rt-old" {
 		t.Fatalf("reload: %v %+v", err, st)
 	}
 }

@@ -1,6 +1,6 @@
-// Package sharedstore implements token.Store on Redis, so that Grafana replicas share tokens and
+// Package redisstore implements token.Store on Redis, so that Grafana replicas share tokens and
 // take turns refreshing them, and remember used authorization callbacks.
-package sharedstore
+package redisstore
 
 import (
 	"context"
@@ -51,6 +51,8 @@ else
   redis.call("SET", KEYS[1], ARGV[2])
 end
 return 1`)
+
+var _ token.Store = (*Redis)(nil)
 
 // New connects lazily (go-redis dials on first use).
 func New(cfg Config) *Redis {

@@ -218,7 +218,10 @@ type FieldError struct {
 	Reason string
 }
 
-func (e *FieldError) Error() string { return fmt.Sprintf("invalid setting %s: %s", e.Field, e.Reason) }
+// StepSettings names the step in messages ("<step> failed: <field>: <reason>", as every step's).
+const StepSettings = "settings check"
+
+func (e *FieldError) Error() string { return StepSettings + " failed: " + e.Field + ": " + e.Reason }
 
 // wire is jsonData exactly as stored by Grafana.
 type wire struct {

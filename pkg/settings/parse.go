@@ -1,3 +1,6 @@
+// This file holds what every section shares: jsonData as Grafana stores it (wire) and the parsers
+// of URLs, header lists, enums, durations and numbers, each refusing a value with a FieldError.
+
 package settings
 
 import (
@@ -13,7 +16,8 @@ import (
 	"time"
 )
 
-// wire is jsonData exactly as stored by Grafana.
+// wire is jsonData exactly as stored by Grafana, decoded once; each section reads its own keys (a
+// section with keys of another type, like identity.go, decodes its own struct from source.raw).
 type wire struct {
 	GrantType            string          `json:"grantType"`
 	TokenURL             string          `json:"tokenUrl"`

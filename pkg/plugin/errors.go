@@ -45,17 +45,19 @@ type failure struct {
 	source backend.ErrorSource
 }
 
-// classify decides an error's class once, by its type (never by its text):
+// classify decides an error's class once, by its type (never by its text). Whose fault it is
+// decides the source: plugin for ours, downstream for everything else (the SDK has no user source).
 //
-//	settings.FieldError, query.Error            user        400
-//	passthru.Error (no usable user token)       user        401
-//	upstream.Error, step API URL                user        400 (the query's path, headers, parameters)
-//	upstream.Error, step request policy         user        403 (the admin's policy: nothing was sent)
-//	upstream.Error with the API's status >= 400 downstream  that status
-//	upstream.Error, other (transport, bad reply) downstream 502
-//	token.Error, token.BackoffError             downstream  502
-//	context deadline or cancellation            downstream  504
-//	anything else                               plugin      500
+//	type                                          whose fault        status
+//	settings.FieldError, query.Error              the user's         400
+//	passthru.Error (no usable user token)         the user's         401
+//	upstream.Error, step API URL                  the user's (query) 400
+//	upstream.Error, step request policy           the user's (admin) 403, nothing was sent
+//	upstream.Error with the API's status >= 400   the API's          that status
+//	upstream.Error, other (transport, bad reply)  the API's          502
+//	token.Error, token.BackoffError               the token endpoint 502
+//	context deadline or cancellation              the caller's       504
+//	anything else                                 ours (plugin)      500
 func classify(err error) failure {
 	var (
 		te *token.Error

@@ -51,7 +51,7 @@ func (p *Page) Doc() (*frames.Doc, error) {
 		p.decoded = true
 		p.doc, p.err = frames.Decode(p.Resp.Body)
 		if p.err != nil {
-			p.err = &query.Error{Msg: fmt.Sprintf("converting the API reply%s: %v", p.note, p.err)}
+			p.err = upstream.BadReply(p.note, p.err)
 		}
 	}
 	return p.doc, p.err

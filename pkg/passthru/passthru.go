@@ -30,7 +30,7 @@ type Error struct {
 	Msg string
 }
 
-func (e *Error) Error() string { return e.Msg }
+func (e *Error) Error() string { return "user token failed: " + e.Msg }
 
 // Errors a user or an admin can act on.
 var (

@@ -240,7 +240,7 @@ func TestDiscoveryFailuresNameTheStep(t *testing.T) {
 	}
 	// Settings: issuer and issuerUrl must agree.
 	bad := newDS(t, f.settings("/api", map[string]any{"grantType": "authorization_code", "issuerUrl": f.srv.URL, "issuer": "https://x.example"}, nil))
-	if h := checkHealth(t, bad); !strings.Contains(h.Message, "invalid setting issuer") {
+	if h := checkHealth(t, bad); !strings.Contains(h.Message, "settings check failed: issuer") {
 		t.Errorf("issuer conflict: %s", h.Message)
 	}
 }
@@ -402,7 +402,7 @@ func TestClientSecretJWT(t *testing.T) {
 	msg := queryError(t, newDS(t, f.settings("/api", js, map[string]string{"clientId": clientID, "clientSecret": wrong})), "invalid_client", "signature verification failed")
 	assertNoSecret(t, msg, wrong, long)
 	h := checkHealth(t, newDS(t, f.settings("/api", js, map[string]string{"clientId": clientID, "clientSecret": "short"})))
-	if !strings.Contains(h.Message, "invalid setting secureJsonData.clientSecret: must be at least 32 bytes") {
+	if !strings.Contains(h.Message, "settings check failed: secureJsonData.clientSecret: must be at least 32 bytes") {
 		t.Errorf("short secret: %s", h.Message)
 	}
 }
@@ -493,7 +493,7 @@ func TestTLSClientAuth(t *testing.T) {
 	assertNoSecret(t, msg, clientSecret, good["tlsClientKey"][30:70])
 	// Without Grafana's TLS client certificate the settings say what is missing.
 	js["tlsAuth"] = false
-	if h := checkHealth(t, newDS(t, f.settings("/api", js, good))); !strings.Contains(h.Message, "invalid setting tlsAuth: must be true with clientAuth: tls_client_auth") {
+	if h := checkHealth(t, newDS(t, f.settings("/api", js, good))); !strings.Contains(h.Message, "settings check failed: tlsAuth: must be true with clientAuth: tls_client_auth") {
 		t.Errorf("tlsAuth off: %s", h.Message)
 	}
 }
@@ -522,7 +522,7 @@ func TestJWTBearerGrant(t *testing.T) {
 	js["jwtIssuer"] = "svc-1"
 	queryError(t, newDS(t, f.settings("/api", js, map[string]string{"privateKey": pemOf(t, rsaB)})), "invalid_grant", "does not fit this EC key")
 	// Settings: a jwt_bearer grant needs a key.
-	if h := checkHealth(t, newDS(t, f.settings("/api", js, map[string]string{"clientId": clientID}))); !strings.Contains(h.Message, "invalid setting secureJsonData.privateKey: is required with grantType: jwt_bearer") {
+	if h := checkHealth(t, newDS(t, f.settings("/api", js, map[string]string{"clientId": clientID}))); !strings.Contains(h.Message, "settings check failed: secureJsonData.privateKey: is required with grantType: jwt_bearer") {
 		t.Errorf("no key: %s", h.Message)
 	}
 }
@@ -563,7 +563,7 @@ func TestGoogleServiceAccount(t *testing.T) {
 	// A broken key names the field and quotes nothing of it.
 	broken := strings.Replace(sec["serviceAccountKey"], "BEGIN PRIVATE KEY", "BEGIN NOTHING", 1)
 	h := checkHealth(t, newDS(t, f.settings("/api", js, map[string]string{"serviceAccountKey": broken})))
-	if !strings.Contains(h.Message, "invalid setting secureJsonData.serviceAccountKey: private key:") {
+	if !strings.Contains(h.Message, "settings check failed: secureJsonData.serviceAccountKey: private key:") {
 		t.Errorf("broken key: %s", h.Message)
 	}
 	assertNoSecret(t, h.Message, pemOf(t, rsaA)[40:80])
@@ -659,7 +659,7 @@ func TestPrivateKeyWithCertificate(t *testing.T) {
 	queryError(t, newDS(t, f.settings("/api", js, map[string]string{"clientId": clientID, "privateKey": pemOf(t, rsaA)})), "x5t does not match the registered certificate")
 	// A certificate of another key is refused by the settings.
 	h := checkHealth(t, newDS(t, f.settings("/api", js, map[string]string{"clientId": clientID, "privateKey": pemOf(t, rsaB) + certPEM})))
-	if !strings.Contains(h.Message, "invalid setting secureJsonData.privateKey: private key: the certificate is not the key's") {
+	if !strings.Contains(h.Message, "settings check failed: secureJsonData.privateKey: private key: the certificate is not the key's") {
 		t.Errorf("mismatched certificate: %s", h.Message)
 	}
 }

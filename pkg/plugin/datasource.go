@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http"
 	"runtime/debug"
@@ -99,10 +98,11 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 	defer func() {
 		if r := recover(); r != nil {
 			d.logger.Error("panic building the datasource instance", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-			d.configErr = errors.New("internal error while loading the settings")
+			d.configErr = &internalError{what: "internal error while loading the settings (the Grafana server log has the details)"}
 		}
 	}()
 	d.build(ctx, s)
+	d.configErr = ours(d.configErr)
 	return d, nil
 }
 
@@ -121,7 +121,7 @@ func (d *Datasource) build(ctx context.Context, s backend.DataSourceInstanceSett
 
 	opts, err := s.HTTPClientOptions(ctx)
 	if err != nil {
-		d.configErr = fmt.Errorf("invalid TLS or proxy settings: %w", err)
+		d.configErr = &settings.FieldError{Field: "TLS or proxy settings", Reason: err.Error()}
 		return
 	}
 	// Timeouts are applied per request from our own settings (timeout, tokenTimeout); authentication
@@ -138,7 +138,7 @@ func (d *Datasource) build(ctx context.Context, s backend.DataSourceInstanceSett
 	// policy, so they differ only in that.
 	hc, err := transport.New(opts, secretQueryParams(cfg.Upstream)...)
 	if err != nil {
-		d.configErr = fmt.Errorf("building the HTTP client: %w", err)
+		d.configErr = &internalError{what: "building the HTTP client: " + err.Error()}
 		return
 	}
 	d.transport = []*http.Client{hc}

@@ -19,7 +19,7 @@ func (d *Datasource) CheckHealth(ctx context.Context, req *backend.CheckHealthRe
 		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: msg}, nil
 	}
 	if d.configErr != nil {
-		return fail("Settings: " + d.configErr.Error())
+		return fail(d.configErr.Error())
 	}
 	found, err := d.discoveryNote(ctx)
 	if err != nil {

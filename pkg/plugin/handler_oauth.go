@@ -30,7 +30,7 @@ func (d *Datasource) oauthGET(w http.ResponseWriter, r *http.Request, route stri
 		return false
 	}
 	if d.configErr != nil {
-		writeError(w, http.StatusBadRequest, "Settings: "+d.configErr.Error())
+		writeFailure(w, d.configErr)
 		return false
 	}
 	if d.settings.Token.GrantType != settings.GrantAuthorizationCode {

@@ -13,6 +13,7 @@ import (
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/jqworker"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/paginate"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/query"
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/upstream"
 )
 
 // maxParallelQueries bounds how many queries of one request run at once against the API.
@@ -53,7 +54,7 @@ func (d *Datasource) query(ctx context.Context, q backend.DataQuery) (res backen
 	defer func() {
 		if r := recover(); r != nil {
 			d.logger.Error("panic in query", "refId", q.RefID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-			res = errorResponse(fmt.Errorf("internal error while running query %s", q.RefID))
+			res = errorResponse(&internalError{what: fmt.Sprintf("internal error while running query %s (the Grafana server log has the details)", q.RefID)})
 		}
 	}()
 	if d.configErr != nil {
@@ -94,7 +95,7 @@ func (d *Datasource) run(ctx context.Context, m *query.Model, q backend.DataQuer
 				}
 				set, err := stream.Trees()
 				if err != nil {
-					return 0, &query.Error{Msg: "converting the API reply: " + err.Error()}
+					return 0, upstream.BadReply("", err)
 				}
 				rows, stream = set, nil
 			}
@@ -110,7 +111,7 @@ func (d *Datasource) run(ctx context.Context, m *query.Model, q backend.DataQuer
 		out, err = frames.ConvertRows(rows, spec)
 	}
 	if err != nil {
-		return nil, &query.Error{Msg: "converting the API reply: " + err.Error()}
+		return nil, upstream.BadReply("", err)
 	}
 	return annotate(out, req.Method, res), nil
 }
@@ -134,7 +135,7 @@ func (d *Datasource) addTree(ctx context.Context, m *query.Model, rows *frames.R
 	}
 	n, err := rows.Add(doc, doc.Root, m.RootSelector)
 	if err != nil {
-		return 0, &query.Error{Msg: "converting the API reply: " + err.Error()}
+		return 0, upstream.BadReply("", err)
 	}
 	return n, nil
 }

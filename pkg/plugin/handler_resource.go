@@ -2,14 +2,12 @@ package plugin
 
 import (
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"strings"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
-	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/passthru"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/upstream"
 )
 
@@ -80,7 +78,7 @@ func (d *Datasource) handleProxy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if d.configErr != nil {
-		writeError(w, http.StatusBadRequest, "Settings: "+d.configErr.Error())
+		writeFailure(w, d.configErr)
 		return
 	}
 	var body []byte
@@ -99,18 +97,7 @@ func (d *Datasource) handleProxy(w http.ResponseWriter, r *http.Request) {
 	}
 	resp, err := d.api.Do(r.Context(), req)
 	if err != nil {
-		var ue *upstream.Error
-		status := http.StatusBadGateway
-		var pe *passthru.Error
-		switch {
-		case errors.As(err, &ue) && ue.Step == upstream.StepURL:
-			status = http.StatusBadRequest
-		case errors.As(err, &ue) && ue.Step == upstream.StepPolicy:
-			status = http.StatusForbidden
-		case errors.As(err, &pe): // no signed-in user token (oauthPassThru)
-			status = http.StatusUnauthorized
-		}
-		writeError(w, status, err.Error())
+		writeFailure(w, err)
 		return
 	}
 	if ct := resp.Header.Get("Content-Type"); ct != "" {
@@ -130,7 +117,7 @@ func (d *Datasource) handleTokenStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if d.configErr != nil {
-		writeError(w, http.StatusBadRequest, "Settings: "+d.configErr.Error())
+		writeFailure(w, d.configErr)
 		return
 	}
 	if d.tokens == nil { // pure oauthPassThru: each request carries its user's token, nothing is kept

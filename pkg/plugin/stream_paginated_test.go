@@ -18,6 +18,7 @@ import (
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/frames"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/paginate"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/query"
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/upstream"
 )
 
 // newStreamAPI serves 5 pages of 4 records at /v1/pages: by cursor (?cursor=n, paging.next), by next
@@ -85,7 +86,7 @@ func treeQuery(t *testing.T, d *Datasource, q string) backend.DataResponse {
 	}
 	out, err := frames.ConvertRows(&rows, m.Spec("A"))
 	if err != nil {
-		return errorResponse(&query.Error{Msg: "converting the API reply: " + err.Error()})
+		return errorResponse(upstream.BadReply("", err))
 	}
 	return backend.DataResponse{Frames: annotate(out, req.Method, res)}
 }
@@ -165,7 +166,7 @@ func TestStreamPaginatedQueriesMatchTreePath(t *testing.T) {
 		t.Errorf("value %s, id[19] %d, executed %q", fr.Fields[3].Type(), *fr.Fields[1].At(19).(*int64), fr.Meta.ExecutedQueryString)
 	}
 	r = runQuery(t, d, `{"path":"/pages?variant=bad","rootSelector":"data","pagination":{"mode":"cursor","cursorPath":"paging.next"}}`)
-	if r.Error == nil || !strings.Contains(r.Error.Error(), "converting the API reply (page 3): reply is not valid JSON") {
+	if r.Error == nil || !strings.Contains(r.Error.Error(), "API reply failed: cannot be converted (page 3): reply is not valid JSON") {
 		t.Errorf("error %v", r.Error)
 	}
 }

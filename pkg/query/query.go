@@ -83,7 +83,7 @@ type Pagination struct {
 // Error is a problem with the query itself (the user's input).
 type Error struct{ Msg string }
 
-func (e *Error) Error() string { return "query: " + e.Msg }
+func (e *Error) Error() string { return "query failed: " + e.Msg }
 
 // Parse reads and checks a query.
 func Parse(raw json.RawMessage) (*Model, error) {

@@ -154,7 +154,7 @@ func TestParseErrorsNameTheField(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Parse(%s) error %v, want it to mention %q", c.query, err, c.want)
 		}
-		if err != nil && !strings.HasPrefix(err.Error(), "query: ") {
+		if err != nil && !strings.HasPrefix(err.Error(), "query failed: ") {
 			t.Errorf("error %q is not a query error", err)
 		}
 	}

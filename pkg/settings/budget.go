@@ -49,11 +49,13 @@ type budgetWire struct {
 	MaxColumnNameLength flexString `json:"maxColumnNameLength"`
 }
 
-// loadBudget reads and range-checks the budget keys of jsonData (already known to be an object).
-func loadBudget(b *Budget, jsonData []byte) error {
+// loadBudget is the query budgets' section: it reads and range-checks their keys of jsonData
+// (already known to be an object).
+func loadBudget(in *source, out *Settings) error {
+	b := &out.Budget
 	var w budgetWire
-	if len(jsonData) > 0 && string(jsonData) != "null" {
-		if err := json.Unmarshal(jsonData, &w); err != nil {
+	if len(in.raw) > 0 && string(in.raw) != "null" {
+		if err := json.Unmarshal(in.raw, &w); err != nil {
 			return &FieldError{Field: "jsonData", Reason: "not a valid JSON object: " + describeJSONError(err)}
 		}
 	}

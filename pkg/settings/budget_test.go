@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -40,7 +41,8 @@ func TestBudgetOutOfRangeNamesTheField(t *testing.T) {
 	} {
 		for _, v := range bad {
 			_, err := load("https://api.example.com", `{"tokenUrl":"https://auth.example.com/token", "`+field+`":`+v+`}`, nil)
-			if err == nil || !strings.Contains(err.Error(), "invalid setting "+field+":") {
+			var fe *FieldError
+			if !errors.As(err, &fe) || fe.Field != field || !strings.Contains(err.Error(), "settings check failed: "+field+":") {
 				t.Errorf("%s: %s: error %v, want one naming the field", field, v, err)
 			}
 		}

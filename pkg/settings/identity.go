@@ -39,13 +39,20 @@ type identityWire struct {
 
 // loadIdentity reads the mode keys. It runs before the token settings, because in pure
 // pass-through mode the client's own grant is optional.
-func loadIdentity(jsonData []byte, secure map[string]string, tokenURL string) (Identity, DPoP, error) {
+func loadIdentity(in *source, out *Settings) error {
 	var w identityWire
-	if len(jsonData) > 0 && string(jsonData) != "null" {
-		if err := json.Unmarshal(jsonData, &w); err != nil {
-			return Identity{}, DPoP{}, &FieldError{Field: "jsonData", Reason: "not a valid JSON object: " + describeJSONError(err)}
+	if len(in.raw) > 0 && string(in.raw) != "null" {
+		if err := json.Unmarshal(in.raw, &w); err != nil {
+			return &FieldError{Field: "jsonData", Reason: "not a valid JSON object: " + describeJSONError(err)}
 		}
 	}
+	secure := in.secure
+	id, dp, err := identityOf(w, secure, in.w.TokenURL)
+	out.Identity, out.DPoP = id, dp
+	return err
+}
+
+func identityOf(w identityWire, secure map[string]string, tokenURL string) (Identity, DPoP, error) {
 	id := Identity{PassThru: w.OAuthPassThru, Exchange: w.TokenExchange, ExchangeAudience: strings.TrimSpace(w.TokenExchangeAudience)}
 	dp := DPoP{Enabled: w.DPoP}
 	if dp.Enabled {
@@ -71,8 +78,9 @@ func loadIdentity(jsonData []byte, secure map[string]string, tokenURL string) (I
 	return id, dp, nil
 }
 
-// checkIdentityUpstream checks the API settings the identity modes constrain.
-func checkIdentityUpstream(dp DPoP, u Upstream) error {
+// checkIdentityAPI checks the API settings the identity modes constrain.
+func checkIdentityAPI(_ *source, out *Settings) error {
+	dp, u := out.DPoP, out.Upstream
 	// RFC 9449 section 7.1 sends a DPoP-bound token as "Authorization: DPoP <token>".
 	if dp.Enabled && !strings.EqualFold(u.TokenHeaderName, DefaultTokenHeaderName) {
 		return &FieldError{"tokenHeaderName", "must be Authorization with dpop: a DPoP-bound token is sent as \"Authorization: DPoP <token>\""}

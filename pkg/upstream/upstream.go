@@ -50,6 +50,13 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s failed: %s", e.Step, e.Msg)
 }
 
+// BadReply is a successful answer the query cannot use: not JSON, or not the shape its selectors and
+// columns read. The API gave it, so it is the API reply's failure (502), not the query's. note says
+// where (" (page 3)"), or is empty.
+func BadReply(note string, err error) *Error {
+	return &Error{Step: StepReply, Msg: "cannot be converted" + note + ": " + err.Error()}
+}
+
 var metricAPIRequests = promauto.NewCounterVec(prometheus.CounterOpts{
 	Namespace: "oauth2rest", Name: "api_requests_total",
 	Help: "API requests by HTTP status (0 = no answer).",

@@ -3,11 +3,11 @@ import { fireEvent, render, screen } from '@testing-library/react';
 
 import { QueryEditor } from './QueryEditor';
 import { DataSource } from '../datasource';
-import { MyQuery } from '../types';
+import { RestQuery } from '../types';
 
-const baseQuery: MyQuery = { refId: 'A', method: 'GET', path: '/items', params: [], headers: [], format: 'table' };
+const baseQuery: RestQuery = { refId: 'A', method: 'GET', path: '/items', params: [], headers: [], format: 'table' };
 
-function setup(query: Partial<MyQuery> = {}) {
+function setup(query: Partial<RestQuery> = {}) {
   const onChange = jest.fn();
   const onRunQuery = jest.fn();
   render(

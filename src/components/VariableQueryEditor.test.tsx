@@ -3,11 +3,11 @@ import { fireEvent, render, screen } from '@testing-library/react';
 
 import { VariableQueryEditor, toVariableQuery } from './VariableQueryEditor';
 import { DataSource } from '../datasource';
-import { MyQuery } from '../types';
+import { RestQuery } from '../types';
 
-const base: MyQuery = { refId: 'A', method: 'GET', path: '/regions', params: [], headers: [], format: 'variable' };
+const base: RestQuery = { refId: 'A', method: 'GET', path: '/regions', params: [], headers: [], format: 'variable' };
 
-function setup(query: MyQuery = base) {
+function setup(query: RestQuery = base) {
   const onChange = jest.fn();
   const onRunQuery = jest.fn();
   render(

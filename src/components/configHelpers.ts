@@ -1,8 +1,8 @@
 import { DataSourceSettings, KeyValue as SecureFields } from '@grafana/data';
 
-import { ConfigKeyValue, MyDataSourceOptions, MySecureJsonData, SECURE_PREFIX, SecureListKey } from '../types';
+import { ConfigKeyValue, RestDataSourceOptions, RestSecureJsonData, SECURE_PREFIX, SecureListKey } from '../types';
 
-export type Settings = DataSourceSettings<MyDataSourceOptions, MySecureJsonData>;
+export type Settings = DataSourceSettings<RestDataSourceOptions, RestSecureJsonData>;
 
 /** secureJsonData key that holds the value of a secure list entry, e.g. `header.X-Api-Key`. */
 export function secureKey(list: SecureListKey, name: string): string {
@@ -10,12 +10,12 @@ export function secureKey(list: SecureListKey, name: string): string {
 }
 
 /** Sets one jsonData key; an empty string or undefined removes it so the backend default applies. */
-export function setJsonValue<K extends keyof MyDataSourceOptions>(
+export function setJsonValue<K extends keyof RestDataSourceOptions>(
   options: Settings,
   key: K,
-  value: MyDataSourceOptions[K] | undefined
+  value: RestDataSourceOptions[K] | undefined
 ): Settings {
-  const jsonData: MyDataSourceOptions = { ...options.jsonData };
+  const jsonData: RestDataSourceOptions = { ...options.jsonData };
   if (value === undefined || value === '') {
     delete jsonData[key];
   } else {
@@ -42,7 +42,7 @@ export function resetSecureValue(options: Settings, key: string): Settings {
  * Removes the secret of a secure list entry: a value typed in this session is simply dropped,
  * a value already stored by Grafana is reset.
  */
-function dropSecret(options: Settings, key: string): Settings {
+export function dropSecret(options: Settings, key: string): Settings {
   if (options.secureJsonFields?.[key]) {
     return resetSecureValue(options, key);
   }

@@ -130,5 +130,46 @@ describe('ConfigEditor', () => {
       PRESETS.forEach((p) => expect(screen.getByRole('radio', { name: p.label })).not.toBeChecked());
       expect(screen.getByText(/match no preset/)).toBeInTheDocument();
     });
+
+    it('Keycloak, Okta and Auth0 fill a discovery issuer template and are recognised by it', () => {
+      const { last } = renderStateful(makeOptions({ secureJsonData: secrets }));
+      fireEvent.click(screen.getByRole('radio', { name: 'Keycloak' }));
+      expect(last().jsonData).toEqual({ issuerUrl: 'https://<host>/realms/<realm>' });
+      expect(screen.getByText(/Replace the <placeholder>/)).toBeInTheDocument();
+      fireEvent.change(field(CONFIG.issuerUrl), { target: { value: 'https://sso.example.com/realms/acme' } });
+      expect(screen.getByRole('radio', { name: 'Keycloak' })).toBeChecked();
+
+      fireEvent.click(screen.getByRole('radio', { name: 'Okta' }));
+      expect(last().jsonData.issuerUrl).toBe('https://<org>.okta.com/oauth2/default');
+      fireEvent.click(screen.getByRole('radio', { name: 'Auth0' }));
+      expect(last().jsonData.issuerUrl).toBe('https://<tenant>.auth0.com/');
+      expect(last().secureJsonData).toEqual(secrets);
+    });
+
+    it('Azure AD v2 (certificate) sets private_key_jwt, the v2 token URL and a .default scope', () => {
+      const { last } = renderStateful(makeOptions({ jsonData: { scopes: 'api://app/.default' } }));
+      fireEvent.click(screen.getByRole('radio', { name: 'Azure AD v2 (certificate)' }));
+      expect(last().jsonData).toEqual({
+        tokenUrl: 'https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token',
+        scopes: 'api://app/.default',
+        clientAuth: 'private_key_jwt',
+        jwtAlg: 'RS256',
+      });
+      expect(field(CONFIG.privateKey)).toBeInTheDocument();
+      expect(screen.getByRole('radio', { name: 'Azure AD v2 (certificate)' })).toBeChecked();
+    });
+
+    it('Google service account sets the JWT bearer grant and asks for the JSON key', () => {
+      const { last } = renderStateful(makeOptions());
+      fireEvent.click(screen.getByRole('radio', { name: 'Google service account' }));
+      expect(last().jsonData).toEqual({
+        grantType: 'jwt_bearer',
+        clientAuth: 'none',
+        tokenUrl: 'https://oauth2.googleapis.com/token',
+        scopes: 'https://www.googleapis.com/auth/cloud-platform',
+      });
+      expect(field(CONFIG.serviceAccountKey)).toBeInTheDocument();
+      expect(screen.getByRole('radio', { name: 'Google service account' })).toBeChecked();
+    });
   });
 });

@@ -7,6 +7,8 @@
 export const CONFIG = {
   preset: 'Preset',
   url: 'API base URL',
+  /** The accessible name plugin-ui's ConnectionSettings gives the URL input (its aria-label wins over the label). */
+  urlInput: 'Data source connection URL',
   healthCheckPath: 'Health check path',
   // Authentication
   grantType: 'Grant type',

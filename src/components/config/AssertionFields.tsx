@@ -24,8 +24,8 @@ const CLIENT_AUTH_OPTIONS: Array<{ label: string; value: ClientAuth; description
 const NONE_OPTION = { label: 'None', value: 'none' as ClientAuth, description: 'The assertion alone' };
 
 const KEY_SOURCE_OPTIONS: Array<{ label: string; value: KeySource }> = [
-  { label: 'Private key', value: 'privateKey' },
-  { label: 'Google service account', value: 'serviceAccount' },
+  { label: 'PEM private key', value: 'privateKey' },
+  { label: 'Service account JSON key', value: 'serviceAccount' },
 ];
 
 const ALG_OPTIONS: Array<{ label: string; value: JwtAlg }> = [
@@ -85,8 +85,8 @@ export function AssertionFields({ grant, keySource, onKeySource }: Props) {
       {jwtBearer && (
         <Row
           label={CONFIG.keySource}
-          tip="Private key: the assertion is built from the fields below. Google service account: paste the JSON key; its client_email, private_key, private_key_id and token_uri are used."
-          example="Google service account"
+          tip="PEM private key: the assertion is built from the fields below. Service account JSON key: paste a Google service account's JSON key whole; its client_email, private_key, private_key_id and token_uri are used."
+          example="Service account JSON key for Google APIs"
         >
           <RadioButtonGroup<KeySource>
             aria-label={CONFIG.keySource}

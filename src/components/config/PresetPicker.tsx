@@ -16,6 +16,8 @@ const getStyles = (theme: GrafanaTheme2) => ({
     padding: theme.spacing(2),
     background: theme.colors.background.secondary,
   }),
+  // nine presets: let them wrap instead of widening the page
+  options: css({ flexWrap: 'wrap', maxWidth: theme.spacing(68) }),
 });
 
 /** Known kinds of servers: one click fills their token reply, placement and endpoint fields. */
@@ -34,6 +36,7 @@ export function PresetPicker() {
         >
           <RadioButtonGroup<PresetId>
             aria-label={CONFIG.preset}
+            className={styles.options}
             options={PRESET_OPTIONS}
             value={presetId}
             onChange={(id) => onOptionsChange(applyPreset(options, id))}

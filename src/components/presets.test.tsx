@@ -4,12 +4,6 @@ import { CONFIG } from './selectors';
 import { field, makeOptions, renderStateful } from './testing';
 import { PRESETS } from './presets';
 
-const backendGet = jest.fn();
-jest.mock('@grafana/runtime', () => ({
-  ...jest.requireActual('@grafana/runtime'),
-  getBackendSrv: () => ({ get: backendGet }),
-  config: { appUrl: 'http://grafana.example.com/' },
-}));
 describe('ConfigEditor', () => {
   describe('presets', () => {
     const secrets = { clientId: 'id-1', clientSecret: 'secret-1', 'header.X-Api-Key': 'k' };

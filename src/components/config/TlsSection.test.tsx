@@ -3,13 +3,6 @@ import { fireEvent, screen } from '@testing-library/react';
 import { CONFIG, SECTION } from '../selectors';
 import { expand, field, makeOptions, queryField, renderStateful } from '../testing';
 
-const backendGet = jest.fn();
-jest.mock('@grafana/runtime', () => ({
-  ...jest.requireActual('@grafana/runtime'),
-  getBackendSrv: () => ({ get: backendGet }),
-  config: { appUrl: 'http://grafana.example.com/' },
-}));
-
 describe('ConfigEditor', () => {
   describe('TLS', () => {
     it('keeps rarely used sections closed until they hold a setting', () => {

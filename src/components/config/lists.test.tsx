@@ -3,13 +3,6 @@ import { fireEvent, screen } from '@testing-library/react';
 import { LIST, SECTION, addButton, listRow } from '../selectors';
 import { expand, expectNoSecretsInJsonData, field, makeOptions, renderStateful } from '../testing';
 
-const backendGet = jest.fn();
-jest.mock('@grafana/runtime', () => ({
-  ...jest.requireActual('@grafana/runtime'),
-  getBackendSrv: () => ({ get: backendGet }),
-  config: { appUrl: 'http://grafana.example.com/' },
-}));
-
 describe('ConfigEditor: key/value lists', () => {
   it('stores a secure header value only under secureJsonData["header.<Name>"]', () => {
     const { last } = renderStateful(makeOptions());

@@ -15,9 +15,9 @@ import { Button, GlobalStyles, Stack, ThemeContext } from '@grafana/ui';
 import { ConfigEditor } from '../src/components/ConfigEditor';
 import { QueryEditor } from '../src/components/QueryEditor';
 import type { DataSource } from '../src/datasource';
-import { MyDataSourceOptions, MyQuery, MySecureJsonData } from '../src/types';
+import { RestDataSourceOptions, RestQuery, RestSecureJsonData } from '../src/types';
 
-type Settings = DataSourceSettings<MyDataSourceOptions, MySecureJsonData>;
+type Settings = DataSourceSettings<RestDataSourceOptions, RestSecureJsonData>;
 
 interface HarnessWindow {
   /** Latest options passed to onOptionsChange. */
@@ -25,7 +25,7 @@ interface HarnessWindow {
   /** Options at the last click on "Save & test" (what Grafana would send to its API). */
   __saved?: Settings;
   /** Latest query passed to onChange, and the number of onRunQuery calls. */
-  __query?: MyQuery;
+  __query?: RestQuery;
   __runs: number;
   __ready?: boolean;
 }
@@ -92,7 +92,7 @@ const demoSettings: Settings = {
   secureJsonFields: { clientId: true, clientSecret: true, 'header.X-Api-Key': true },
 };
 
-const demoQuery: MyQuery = {
+const demoQuery: RestQuery = {
   refId: 'A',
   method: 'GET',
   path: '/items',
@@ -107,7 +107,7 @@ const demoQuery: MyQuery = {
   ],
 };
 
-const emptyQuery: MyQuery = { refId: 'A', method: 'GET', path: '', params: [], headers: [], format: 'table' };
+const emptyQuery: RestQuery = { refId: 'A', method: 'GET', path: '', params: [], headers: [], format: 'table' };
 
 function ConfigPage() {
   const [options, setOptions] = useState<Settings>(fixture === 'demo' ? demoSettings : baseSettings);
@@ -139,7 +139,7 @@ function ConfigPage() {
 }
 
 function QueryPage() {
-  const [query, setQuery] = useState<MyQuery>(fixture === 'demo' ? demoQuery : emptyQuery);
+  const [query, setQuery] = useState<RestQuery>(fixture === 'demo' ? demoQuery : emptyQuery);
   return (
     <QueryEditor
       datasource={{} as DataSource}

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
@@ -33,6 +33,25 @@ const CHROMIUM_FLAGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/** The labels the components render (src/components/selectors.ts), bundled for node by esbuild. */
+async function loadSelectors() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oauth2rest-selectors-'));
+  const outfile = path.join(dir, 'selectors.mjs');
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: ['src/components/selectors.ts'],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    outfile,
+    logLevel: 'warning',
+  });
+  const selectors = await import(pathToFileURL(outfile).href);
+  fs.rmSync(dir, { recursive: true, force: true });
+  return selectors;
+}
+const { CONFIG, LIST, QUERY, SECTION, addButton, listRow } = await loadSelectors();
 
 let passed = 0;
 let failed = 0;
@@ -151,7 +170,9 @@ async function openPage(browser, baseUrl, query, problems) {
   return page;
 }
 
-const label = (page, name) => page.getByLabel(name, { exact: true });
+const escapeRe = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+// Required fields carry a trailing " *" in their label.
+const label = (page, name) => page.getByLabel(new RegExp(`^${escapeRe(name)}( \\*)?$`));
 const fill = (page, name, value) => label(page, name).fill(value);
 const radio = (page, name) => page.getByRole('radio', { name, exact: true }).check();
 // A switch's <input> sits under its styled <label>: check it the way a click on the label does.
@@ -203,103 +224,122 @@ const SECRETS = {
   tlsCACert: '-----BEGIN CERTIFICATE-----\nCA-PEM-BODY\n-----END CERTIFICATE-----',
   tlsClientCert: '-----BEGIN CERTIFICATE-----\nCLIENT-PEM-BODY\n-----END CERTIFICATE-----',
   tlsClientKey: '-----BEGIN PRIVATE KEY-----\nKEY-PEM-BODY\n-----END PRIVATE KEY-----',
+  dpopPrivateKey: '-----BEGIN EC PRIVATE KEY-----\nDPOP-PEM-BODY\n-----END EC PRIVATE KEY-----',
 };
 
 async function fillEveryConfigField(page) {
   // Connection
-  await fill(page, 'API base URL', 'https://api.example.com/v2');
-  await fill(page, 'Health check path', '/status');
+  await fill(page, CONFIG.urlInput, 'https://api.example.com/v2');
+  await fill(page, CONFIG.healthCheckPath, '/status');
   // Authentication
   await radio(page, 'Authorization code');
-  await fill(page, 'Authorization URL', 'https://auth.example.com/oauth2/authorize');
+  await fill(page, CONFIG.authUrl, 'https://auth.example.com/oauth2/authorize');
   ok(await page.getByText('Not connected.').isVisible(), 'the Connect section shows the state');
   await fill(
     page,
     'Redirect URL override',
     'https://grafana.example.com/api/datasources/uid/x/resources/oauth/callback'
   );
-  await fill(page, 'Issuer', 'https://auth.example.com');
-  await label(page, 'Use PKCE').uncheck({ force: true }); // on by default
-  await fill(page, 'Initial refresh token', SECRETS.refreshToken);
-  await button(page, 'Add authorization parameter');
-  await fill(page, 'Authorization parameter 1 name', 'prompt');
-  await fill(page, 'Authorization parameter 1 value', 'consent');
-  await button(page, 'Add authorization parameter');
-  await fill(page, 'Authorization parameter 2 name', 'login_hint');
-  await toggle(page, 'Authorization parameter 2 secure');
-  await fill(page, 'Authorization parameter 2 value', SECRETS['authParam.login_hint']);
-  await fill(page, 'Token URL', 'https://api.example.com/auth/token');
-  await fill(page, 'Client ID', SECRETS.clientId);
-  await fill(page, 'Client secret', SECRETS.clientSecret);
-  await fill(page, 'Scopes', 'read:items write:items');
-  await fill(page, 'Audience', 'https://api.example.com');
-  await fill(page, 'Resource', 'https://api.example.com/');
+  await fill(page, CONFIG.issuer, 'https://auth.example.com');
+  await label(page, CONFIG.usePkce).uncheck({ force: true }); // on by default
+  await fill(page, CONFIG.refreshToken, SECRETS.refreshToken);
+  await button(page, addButton(LIST.authParams));
+  await fill(page, listRow(LIST.authParams, 1).name, 'prompt');
+  await fill(page, listRow(LIST.authParams, 1).value, 'consent');
+  await button(page, addButton(LIST.authParams));
+  await fill(page, listRow(LIST.authParams, 2).name, 'login_hint');
+  await toggle(page, listRow(LIST.authParams, 2).secure);
+  await fill(page, listRow(LIST.authParams, 2).value, SECRETS['authParam.login_hint']);
+  await fill(page, CONFIG.tokenUrl, 'https://api.example.com/auth/token');
+  await fill(page, CONFIG.clientId, SECRETS.clientId);
+  await fill(page, CONFIG.clientSecret, SECRETS.clientSecret);
+  await fill(page, CONFIG.scopes, 'read:items write:items');
+  await fill(page, CONFIG.audience, 'https://api.example.com');
+  await fill(page, CONFIG.resource, 'https://api.example.com/');
+  await fill(page, CONFIG.issuerUrl, 'https://auth.example.com');
   // Token request
-  await expand(page, 'Token request');
+  await expand(page, SECTION.tokenRequest);
   await radio(page, 'JSON');
-  await toggle(page, 'Omit grant type');
-  await fill(page, 'Client ID parameter', 'clientId');
-  await fill(page, 'Client secret parameter', 'clientSecret');
-  await button(page, 'Add parameter');
-  await fill(page, 'Parameter 1 name', 'tenant');
-  await fill(page, 'Parameter 1 value', 'acme');
-  await button(page, 'Add parameter');
-  await fill(page, 'Parameter 2 name', 'api_key');
-  await toggle(page, 'Parameter 2 secure');
-  await fill(page, 'Parameter 2 value', SECRETS['tokenParam.api_key']);
-  await button(page, 'Add token header');
-  await fill(page, 'Token header 1 name', 'X-Tenant');
-  await fill(page, 'Token header 1 value', 'acme');
+  await toggle(page, CONFIG.omitGrantType);
+  await fill(page, CONFIG.clientIdParam, 'clientId');
+  await fill(page, CONFIG.clientSecretParam, 'clientSecret');
+  await button(page, addButton(LIST.tokenParams));
+  await fill(page, listRow(LIST.tokenParams, 1).name, 'tenant');
+  await fill(page, listRow(LIST.tokenParams, 1).value, 'acme');
+  await button(page, addButton(LIST.tokenParams));
+  await fill(page, listRow(LIST.tokenParams, 2).name, 'api_key');
+  await toggle(page, listRow(LIST.tokenParams, 2).secure);
+  await fill(page, listRow(LIST.tokenParams, 2).value, SECRETS['tokenParam.api_key']);
+  await button(page, addButton(LIST.tokenHeaders));
+  await fill(page, listRow(LIST.tokenHeaders, 1).name, 'X-Tenant');
+  await fill(page, listRow(LIST.tokenHeaders, 1).value, 'acme');
   // Client authentication last: HTTP Basic hides the parameter names
   await radio(page, 'HTTP Basic');
-  ok((await label(page, 'Client ID parameter').count()) === 0, 'Client ID parameter is hidden with HTTP Basic');
+  ok((await label(page, CONFIG.clientIdParam).count()) === 0, 'Client ID parameter is hidden with HTTP Basic');
   // Token reply
-  await expand(page, 'Token reply');
-  await fill(page, 'Token path', 'data.token');
+  await expand(page, SECTION.tokenReply);
+  await fill(page, CONFIG.tokenPath, 'data.token');
   await radio(page, 'Header');
-  await fill(page, 'Token response header', 'X-Subject-Token');
-  await fill(page, 'Expires in path', 'data.expiresIn');
-  await fill(page, 'Expires at path', 'data.expiresAt');
-  await fill(page, 'Issued at path', 'data.issuedAt');
-  await fill(page, 'Refresh token path', 'data.refreshToken');
-  await fill(page, 'Success path', 'status.code');
-  await fill(page, 'Success value', '0');
-  await fill(page, 'Default token lifetime', '30m');
+  await fill(page, CONFIG.tokenResponseHeader, 'X-Subject-Token');
+  await fill(page, CONFIG.expiresInPath, 'data.expiresIn');
+  await fill(page, CONFIG.expiresAtPath, 'data.expiresAt');
+  await fill(page, CONFIG.issuedAtPath, 'data.issuedAt');
+  await fill(page, CONFIG.refreshTokenPath, 'data.refreshToken');
+  await fill(page, CONFIG.successPath, 'status.code');
+  await fill(page, CONFIG.successValue, '0');
+  await fill(page, CONFIG.defaultTokenLifetime, '30m');
   // Token placement
-  await fill(page, 'Token header name', 'X-Token');
-  await fill(page, 'Token header template', '{{token}}');
-  await toggle(page, 'Send client ID header');
-  await fill(page, 'Client ID header name', 'X-Client-ID');
+  await fill(page, CONFIG.tokenHeaderName, 'X-Token');
+  await fill(page, CONFIG.tokenHeaderTemplate, '{{token}}');
+  await toggle(page, CONFIG.sendClientIdHeader);
+  await fill(page, CONFIG.clientIdHeaderName, 'X-Client-ID');
+  // User identity and DPoP
+  await expand(page, SECTION.identity);
+  await toggle(page, CONFIG.oauthPassThru);
+  await toggle(page, CONFIG.tokenExchange);
+  await fill(page, CONFIG.tokenExchangeAudience, 'https://api.example.com');
+  await toggle(page, CONFIG.dpop);
+  await fill(page, CONFIG.dpopPrivateKey, SECRETS.dpopPrivateKey);
   // Headers
-  await expand(page, 'Headers');
-  await button(page, 'Add header');
-  await fill(page, 'Header 1 name', 'Accept');
-  await fill(page, 'Header 1 value', 'application/json');
-  await button(page, 'Add header');
-  await fill(page, 'Header 2 name', 'X-Api-Key');
-  await toggle(page, 'Header 2 secure');
-  await fill(page, 'Header 2 value', SECRETS['header.X-Api-Key']);
+  await expand(page, SECTION.headers);
+  await button(page, addButton(LIST.headers));
+  await fill(page, listRow(LIST.headers, 1).name, 'Accept');
+  await fill(page, listRow(LIST.headers, 1).value, 'application/json');
+  await button(page, addButton(LIST.headers));
+  await fill(page, listRow(LIST.headers, 2).name, 'X-Api-Key');
+  await toggle(page, listRow(LIST.headers, 2).secure);
+  await fill(page, listRow(LIST.headers, 2).value, SECRETS['header.X-Api-Key']);
+  // Request policy and limits
+  await toggle(page, CONFIG.allowPost);
+  await fill(page, CONFIG.postPathPatterns, '/search\n/graphql');
+  await expand(page, SECTION.limits);
+  await fill(page, CONFIG.jqTimeout, '20s');
+  await fill(page, CONFIG.queryMemoryMiB, '128');
+  await fill(page, CONFIG.maxRows, '50000');
+  await fill(page, CONFIG.maxCells, '500000');
+  await fill(page, CONFIG.maxColumns, '100');
+  await fill(page, CONFIG.maxColumnNameLength, '64');
   // High availability
-  await expand(page, 'High availability');
+  await expand(page, SECTION.ha);
   await radio(page, 'Redis');
-  await fill(page, 'Redis address', 'redis:6379');
-  await fill(page, 'Redis username', 'grafana');
-  await fill(page, 'Redis password', SECRETS.redisPassword);
-  await fill(page, 'Redis database', '2');
-  await toggle(page, 'Redis TLS');
-  await fill(page, 'Redis key prefix', 'prod:oauth2rest:');
+  await fill(page, CONFIG.redisAddress, 'redis:6379');
+  await fill(page, CONFIG.redisUsername, 'grafana');
+  await fill(page, CONFIG.redisPassword, SECRETS.redisPassword);
+  await fill(page, CONFIG.redisDb, '2');
+  await toggle(page, CONFIG.redisTls);
+  await fill(page, CONFIG.redisKeyPrefix, 'prod:oauth2rest:');
   // TLS and timeouts
-  await expand(page, 'TLS and timeouts');
-  await toggle(page, 'Skip TLS verification');
-  await toggle(page, 'With CA certificate');
-  await fill(page, 'CA certificate', SECRETS.tlsCACert);
-  await toggle(page, 'TLS client authentication');
-  await fill(page, 'Client certificate', SECRETS.tlsClientCert);
-  await fill(page, 'Client key', SECRETS.tlsClientKey);
-  await fill(page, 'TLS server name', 'api.internal.example.com');
-  await fill(page, 'Timeout', '1m');
-  await fill(page, 'Token timeout', '10s');
-  await fill(page, 'Max response bytes', '33554432');
+  await expand(page, SECTION.tls);
+  await toggle(page, CONFIG.tlsSkipVerify);
+  await toggle(page, CONFIG.tlsAuthWithCACert);
+  await fill(page, CONFIG.tlsCACert, SECRETS.tlsCACert);
+  await toggle(page, CONFIG.tlsAuth);
+  await fill(page, CONFIG.tlsClientCert, SECRETS.tlsClientCert);
+  await fill(page, CONFIG.tlsClientKey, SECRETS.tlsClientKey);
+  await fill(page, CONFIG.serverName, 'api.internal.example.com');
+  await fill(page, CONFIG.timeout, '1m');
+  await fill(page, CONFIG.tokenTimeout, '10s');
+  await fill(page, CONFIG.maxResponseBytes, '33554432');
 }
 
 const EXPECTED_JSON_DATA = {
@@ -317,6 +357,7 @@ const EXPECTED_JSON_DATA = {
   scopes: 'read:items write:items',
   audience: 'https://api.example.com',
   resource: 'https://api.example.com/',
+  issuerUrl: 'https://auth.example.com',
   tokenRequestEncoding: 'json',
   omitGrantType: true,
   clientIdParam: 'clientId',
@@ -341,10 +382,22 @@ const EXPECTED_JSON_DATA = {
   tokenHeaderTemplate: '{{token}}',
   sendClientIdHeader: true,
   clientIdHeaderName: 'X-Client-ID',
+  oauthPassThru: true,
+  tokenExchange: true,
+  tokenExchangeAudience: 'https://api.example.com',
+  dpop: true,
   headers: [
     { name: 'Accept', value: 'application/json' },
     { name: 'X-Api-Key', secure: true },
   ],
+  allowedMethods: ['GET', 'POST'],
+  postPathPatterns: ['/search', '/graphql'],
+  jqTimeout: '20s',
+  queryMemoryMiB: 128,
+  maxRows: 50000,
+  maxCells: 500000,
+  maxColumns: 100,
+  maxColumnNameLength: 64,
   sharedStore: 'redis',
   redisAddress: 'redis:6379',
   redisUsername: 'grafana',
@@ -396,6 +449,7 @@ async function configScenario(browser, baseUrl, problems) {
       'tlsCACert',
       'tlsClientCert',
       'tlsClientKey',
+      'dpopPrivateKey',
     ]) {
       ok(!(key in saved.jsonData), `jsonData has ${key}`);
     }
@@ -412,7 +466,7 @@ async function presetScenario(browser, baseUrl, problems) {
   await check('presets: empty settings match Standard OAuth2', async () => {
     ok(await page.getByRole('radio', { name: 'Standard OAuth2', exact: true }).isChecked());
   });
-  await fill(page, 'Client secret', 'keep-me');
+  await fill(page, CONFIG.clientSecret, 'keep-me');
   await radio(page, 'Custom {token} API');
   await check('presets: Custom {token} API fills token path and headers, keeps the secret', async () => {
     const options = await page.evaluate(() => window.__options);
@@ -424,7 +478,7 @@ async function presetScenario(browser, baseUrl, problems) {
       clientIdHeaderName: 'X-Client-ID',
     });
     deepStrictEqual(options.secureJsonData, { clientSecret: 'keep-me' });
-    strictEqual(await label(page, 'Token header name').inputValue(), 'X-Token');
+    strictEqual(await label(page, CONFIG.tokenHeaderName).inputValue(), 'X-Token');
   });
   await radio(page, 'Azure AD (v1)');
   await check('presets: Azure AD (v1) fills token URL, resource and expires_on', async () => {
@@ -453,6 +507,32 @@ async function presetScenario(browser, baseUrl, problems) {
   await page.close();
 }
 
+async function clientAuthScenario(browser, baseUrl, problems) {
+  const page = await openPage(browser, baseUrl, 'editor=config&theme=light&fixture=empty', problems);
+  const key = '-----BEGIN PRIVATE KEY-----\nJWT-KEY-BODY\n-----END PRIVATE KEY-----';
+  const serviceAccount = '{"type": "service_account", "private_key": "SA-KEY-BODY"}';
+  await check('client auth: private_key_jwt shows only its fields, the key only in secureJsonData', async () => {
+    await radio(page, 'Private key JWT');
+    strictEqual(await label(page, CONFIG.clientSecret).count(), 0, 'no client secret field');
+    await fill(page, CONFIG.privateKey, key);
+    await radio(page, 'ES256');
+    await fill(page, CONFIG.jwtKeyId, 'kid-7');
+    const options = await page.evaluate(() => window.__options);
+    deepStrictEqual(options.jsonData, { clientAuth: 'private_key_jwt', jwtAlg: 'ES256', jwtKeyId: 'kid-7' });
+    deepStrictEqual(options.secureJsonData, { privateKey: key });
+  });
+  await check('client auth: the Google service account preset takes the JSON key whole', async () => {
+    await radio(page, 'Google service account');
+    await fill(page, CONFIG.serviceAccountKey, serviceAccount);
+    const options = await page.evaluate(() => window.__options);
+    strictEqual(options.jsonData.grantType, 'jwt_bearer');
+    strictEqual(options.jsonData.tokenUrl, 'https://oauth2.googleapis.com/token');
+    deepStrictEqual(options.secureJsonData, { privateKey: key, serviceAccountKey: serviceAccount });
+    ok(!JSON.stringify(options.jsonData).includes('SA-KEY-BODY'), 'the key stays out of jsonData');
+  });
+  await page.close();
+}
+
 const EXPECTED_QUERY = {
   refId: 'A',
   method: 'POST',
@@ -471,18 +551,18 @@ const EXPECTED_QUERY = {
 async function queryScenario(browser, baseUrl, problems) {
   const page = await openPage(browser, baseUrl, 'editor=query&theme=light&fixture=empty', problems);
   await check('query: every field can be edited through its label', async () => {
-    await fill(page, 'Path', '/items/$id');
+    await fill(page, QUERY.path, '/items/$id');
     await radio(page, 'POST');
-    await fill(page, 'Body', '{"from": "${__from}"}');
-    await button(page, 'Add parameter');
-    await fill(page, 'Parameter 1 name', 'limit');
-    await fill(page, 'Parameter 1 value', '100');
-    await button(page, 'Add header');
-    await fill(page, 'Header 1 name', 'Accept');
-    await fill(page, 'Header 1 value', 'application/json');
-    await fill(page, 'Root selector', '$.data.items');
+    await fill(page, QUERY.body, '{"from": "${__from}"}');
+    await button(page, addButton(LIST.queryParams));
+    await fill(page, listRow(LIST.queryParams, 1).name, 'limit');
+    await fill(page, listRow(LIST.queryParams, 1).value, '100');
+    await button(page, addButton(LIST.queryHeaders));
+    await fill(page, listRow(LIST.queryHeaders, 1).name, 'Accept');
+    await fill(page, listRow(LIST.queryHeaders, 1).value, 'application/json');
+    await fill(page, QUERY.rootSelector, '$.data.items');
     await radio(page, 'Time series');
-    await button(page, 'Add column');
+    await button(page, QUERY.addColumn);
     await fill(page, 'Column 1 selector', 'createdAt');
     await fill(page, 'Column 1 name', 'Time');
     await page
@@ -490,13 +570,13 @@ async function queryScenario(browser, baseUrl, problems) {
       .getByRole('radio', { name: 'Time', exact: true })
       .check();
     await fill(page, 'Column 1 time format', 'rfc3339');
-    await button(page, 'Add column');
+    await button(page, QUERY.addColumn);
     await fill(page, 'Column 2 selector', 'price');
     await page
       .getByRole('radiogroup', { name: 'Column 2 type' })
       .getByRole('radio', { name: 'Number', exact: true })
       .check();
-    await button(page, 'Run query');
+    await button(page, QUERY.runQuery);
   });
   await check('query: edits produce the expected query', async () => {
     deepStrictEqual(await page.evaluate(() => window.__query), EXPECTED_QUERY);
@@ -545,6 +625,7 @@ async function main() {
   try {
     await configScenario(browser, baseUrl, problems);
     await presetScenario(browser, baseUrl, problems);
+    await clientAuthScenario(browser, baseUrl, problems);
     await queryScenario(browser, baseUrl, problems);
     await screenshots(browser, baseUrl, problems);
     await check('no page errors, console errors or missing files', () =>

@@ -1,7 +1,7 @@
 import { DataSourceInstanceSettings, CoreApp, ScopedVars } from '@grafana/data';
 
 import { DataSource } from './datasource';
-import { MyDataSourceOptions, MyQuery } from './types';
+import { RestDataSourceOptions, RestQuery } from './types';
 
 const replace = jest.fn((value: string, scopedVars?: ScopedVars) => {
   const vars: Record<string, string> = { id: '42', limit: '10', token: 'abc', root: 'items', field: 'name' };
@@ -28,7 +28,7 @@ function makeDatasource() {
     access: 'proxy',
     meta: {} as DataSourceInstanceSettings['meta'],
     readOnly: false,
-  } as DataSourceInstanceSettings<MyDataSourceOptions>);
+  } as DataSourceInstanceSettings<RestDataSourceOptions>);
 }
 
 describe('DataSource', () => {
@@ -36,7 +36,7 @@ describe('DataSource', () => {
 
   it('interpolates every text field of the query', () => {
     const ds = makeDatasource();
-    const query: MyQuery = {
+    const query: RestQuery = {
       refId: 'A',
       method: 'POST',
       path: '/users/$id',
@@ -66,7 +66,7 @@ describe('DataSource', () => {
 
   it('copes with queries saved without lists', () => {
     const ds = makeDatasource();
-    const out = ds.applyTemplateVariables({ refId: 'A', path: '/a' } as MyQuery, {});
+    const out = ds.applyTemplateVariables({ refId: 'A', path: '/a' } as RestQuery, {});
     expect(out.path).toBe('/a');
     expect(out.params).toEqual([]);
     expect(out.headers).toEqual([]);
@@ -75,9 +75,9 @@ describe('DataSource', () => {
 
   it('filters out queries without a path', () => {
     const ds = makeDatasource();
-    expect(ds.filterQuery({ refId: 'A', path: '' } as MyQuery)).toBe(false);
-    expect(ds.filterQuery({ refId: 'A', path: '   ' } as MyQuery)).toBe(false);
-    expect(ds.filterQuery({ refId: 'A', path: '/items' } as MyQuery)).toBe(true);
+    expect(ds.filterQuery({ refId: 'A', path: '' } as RestQuery)).toBe(false);
+    expect(ds.filterQuery({ refId: 'A', path: '   ' } as RestQuery)).toBe(false);
+    expect(ds.filterQuery({ refId: 'A', path: '/items' } as RestQuery)).toBe(true);
   });
 
   it('has a GET table default query', () => {

@@ -1,20 +1,20 @@
 import { CoreApp, DataSourceInstanceSettings, ScopedVars } from '@grafana/data';
 import { DataSourceWithBackend, getTemplateSrv } from '@grafana/runtime';
 
-import { DEFAULT_QUERY, KeyValue, MyDataSourceOptions, MyQuery, Pagination } from './types';
+import { DEFAULT_QUERY, KeyValue, RestDataSourceOptions, RestQuery, Pagination } from './types';
 import { VariableSupport } from './variables';
 
-export class DataSource extends DataSourceWithBackend<MyQuery, MyDataSourceOptions> {
-  constructor(instanceSettings: DataSourceInstanceSettings<MyDataSourceOptions>) {
+export class DataSource extends DataSourceWithBackend<RestQuery, RestDataSourceOptions> {
+  constructor(instanceSettings: DataSourceInstanceSettings<RestDataSourceOptions>) {
     super(instanceSettings);
     this.variables = new VariableSupport(this);
   }
 
-  getDefaultQuery(_: CoreApp): Partial<MyQuery> {
+  getDefaultQuery(_: CoreApp): Partial<RestQuery> {
     return { ...DEFAULT_QUERY, params: [], headers: [] };
   }
 
-  applyTemplateVariables(query: MyQuery, scopedVars: ScopedVars): MyQuery {
+  applyTemplateVariables(query: RestQuery, scopedVars: ScopedVars): RestQuery {
     const templateSrv = getTemplateSrv();
     const replace = (value: string | undefined): string | undefined =>
       value === undefined || value === null ? value : templateSrv.replace(value, scopedVars);
@@ -51,7 +51,7 @@ export class DataSource extends DataSourceWithBackend<MyQuery, MyDataSourceOptio
     };
   }
 
-  filterQuery(query: MyQuery): boolean {
+  filterQuery(query: RestQuery): boolean {
     // if no path has been provided, prevent the query from being executed
     return !!query.path && query.path.trim() !== '';
   }

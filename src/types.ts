@@ -62,7 +62,8 @@ export interface ColumnDefinition {
   timeFormat?: string;
 }
 
-export interface MyQuery extends DataQuery {
+/** One query of a panel, an alert rule or a variable. */
+export interface RestQuery extends DataQuery {
   method: HttpMethod;
   /** Path relative to the data source URL, e.g. `/items`. */
   path: string;
@@ -82,7 +83,7 @@ export interface MyQuery extends DataQuery {
   variableValueSelector?: string;
 }
 
-export const DEFAULT_QUERY: Partial<MyQuery> = {
+export const DEFAULT_QUERY: Partial<RestQuery> = {
   method: 'GET',
   path: '',
   params: [],
@@ -94,7 +95,13 @@ export const DEFAULT_QUERY: Partial<MyQuery> = {
  * Data source configuration (see docs/configuration.md)
  */
 
-export type ClientAuth = 'body' | 'basic';
+export type GrantType = 'client_credentials' | 'authorization_code' | 'jwt_bearer';
+/** How the client authenticates at the token endpoint (issue 16: RFC 7523 §2.2, RFC 8705). */
+/** `none` only with the JWT bearer grant, where the assertion is the credential. */
+export type ClientAuth = 'body' | 'basic' | 'private_key_jwt' | 'client_secret_jwt' | 'tls_client_auth' | 'none';
+export type JwtAlg = 'RS256' | 'PS256' | 'ES256';
+/** Where the access token goes on API requests. */
+export type TokenPlacement = 'header' | 'query';
 export type TokenRequestEncoding = 'form' | 'json';
 export type TokenLocation = 'body' | 'header';
 
@@ -108,11 +115,11 @@ export interface ConfigKeyValue {
   secure?: boolean;
 }
 
-/**
- * These are options configured for each DataSource instance (non-secret settings only).
- */
-export interface MyDataSourceOptions extends DataSourceJsonData {
-  grantType?: string;
+/** The data source's settings (non-secret only; secrets are in RestSecureJsonData). */
+export interface RestDataSourceOptions extends DataSourceJsonData {
+  grantType?: GrantType;
+  /** OIDC Discovery / RFC 8414 issuer: fills the token and authorization URLs left empty. */
+  issuerUrl?: string;
   /** Authorization code grant (grantType `authorization_code`). */
   authUrl?: string;
   redirectUrl?: string;
@@ -124,6 +131,12 @@ export interface MyDataSourceOptions extends DataSourceJsonData {
   audience?: string;
   resource?: string;
   clientAuth?: ClientAuth;
+  /** Client assertions (private_key_jwt, client_secret_jwt) and the JWT bearer grant. */
+  jwtAlg?: JwtAlg;
+  jwtKeyId?: string;
+  jwtAudience?: string;
+  jwtIssuer?: string;
+  jwtSubject?: string;
   tokenRequestEncoding?: TokenRequestEncoding;
   clientIdParam?: string;
   clientSecretParam?: string;
@@ -142,6 +155,8 @@ export interface MyDataSourceOptions extends DataSourceJsonData {
   successValue?: string;
   defaultTokenLifetime?: string;
 
+  tokenPlacement?: TokenPlacement;
+  tokenQueryParam?: string;
   tokenHeaderName?: string;
   tokenHeaderTemplate?: string;
   sendClientIdHeader?: boolean;
@@ -150,6 +165,25 @@ export interface MyDataSourceOptions extends DataSourceJsonData {
   headers?: ConfigKeyValue[];
 
   healthCheckPath?: string;
+
+  /** Request policy (issue 14): methods queries and the proxy route may use; POST limited to these paths. */
+  allowedMethods?: HttpMethod[];
+  postPathPatterns?: string[];
+  /** Budgets of one query. */
+  jqTimeout?: string;
+  queryMemoryMiB?: number;
+  maxRows?: number;
+  maxCells?: number;
+  maxColumns?: number;
+  maxColumnNameLength?: number;
+
+  /** User identity (issue 17): Grafana forwards the signed-in user's OAuth token (Grafana's own key). */
+  oauthPassThru?: boolean;
+  /** RFC 8693: exchange the user's token first, for a token for this audience. */
+  tokenExchange?: boolean;
+  tokenExchangeAudience?: string;
+  /** RFC 9449: DPoP-bound tokens. */
+  dpop?: boolean;
 
   /** Grafana's standard TLS keys (read by the backend through the SDK's HTTPClientOptions). */
   tlsSkipVerify?: boolean;
@@ -175,7 +209,7 @@ export interface MyDataSourceOptions extends DataSourceJsonData {
  * Secure headers and parameters use the dynamic keys `header.<Name>`, `tokenParam.<name>`
  * and `tokenHeader.<Name>`.
  */
-export interface MySecureJsonData {
+export interface RestSecureJsonData {
   clientId?: string;
   clientSecret?: string;
   /** PEM CA certificate (with jsonData.tlsAuthWithCACert). */
@@ -189,12 +223,18 @@ export interface MySecureJsonData {
   sealedRefreshToken?: string;
   /** Password of the shared token store (Redis), with jsonData.sharedStore `redis`. */
   redisPassword?: string;
+  /** PEM private key (RSA or EC) for private_key_jwt and the JWT bearer grant. */
+  privateKey?: string;
+  /** A Google service-account JSON key, pasted whole (JWT bearer grant). */
+  serviceAccountKey?: string;
+  /** Optional EC P-256 PEM key for DPoP proofs (else one is generated per instance). */
+  dpopPrivateKey?: string;
   [key: string]: string | undefined;
 }
 
 /** Defaults from docs/configuration.md, shown as placeholders in the editor. */
 export const CONFIG_DEFAULTS = {
-  grantType: 'client_credentials',
+  grantType: 'client_credentials' as GrantType,
   clientAuth: 'body' as ClientAuth,
   tokenRequestEncoding: 'form' as TokenRequestEncoding,
   clientIdParam: 'client_id',
@@ -207,6 +247,12 @@ export const CONFIG_DEFAULTS = {
   tokenHeaderName: 'Authorization',
   tokenHeaderTemplate: 'Bearer {{token}}',
   clientIdHeaderName: 'X-Client-ID',
+  tokenPlacement: 'header' as TokenPlacement,
+  tokenQueryParam: 'access_token',
+  jwtAlg: 'RS256' as JwtAlg,
+  allowedMethods: ['GET'] as HttpMethod[],
+  jqTimeout: '10s',
+  queryMemoryMiB: 256,
   timeout: '30s',
   tokenTimeout: '15s',
   maxResponseBytes: 16777216,

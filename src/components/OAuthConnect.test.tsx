@@ -3,7 +3,7 @@ import { act, fireEvent, render, screen, waitFor } from '@testing-library/react'
 import { DataSourceSettings } from '@grafana/data';
 
 import { OAuthConnect, callbackUrl } from './OAuthConnect';
-import { MyDataSourceOptions, MySecureJsonData } from '../types';
+import { RestDataSourceOptions, RestSecureJsonData } from '../types';
 
 const get = jest.fn();
 jest.mock('@grafana/runtime', () => ({
@@ -12,7 +12,7 @@ jest.mock('@grafana/runtime', () => ({
   config: { appUrl: 'http://grafana.example.com/' },
 }));
 
-function makeOptions(secure: MySecureJsonData = {}): DataSourceSettings<MyDataSourceOptions, MySecureJsonData> {
+function makeOptions(secure: RestSecureJsonData = {}): DataSourceSettings<RestDataSourceOptions, RestSecureJsonData> {
   return {
     id: 7,
     uid: 'abc',
@@ -20,7 +20,7 @@ function makeOptions(secure: MySecureJsonData = {}): DataSourceSettings<MyDataSo
     jsonData: { grantType: 'authorization_code' },
     secureJsonData: secure,
     secureJsonFields: {},
-  } as unknown as DataSourceSettings<MyDataSourceOptions, MySecureJsonData>;
+  } as unknown as DataSourceSettings<RestDataSourceOptions, RestSecureJsonData>;
 }
 
 describe('OAuthConnect', () => {

@@ -3,9 +3,9 @@ import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
 import { config, getBackendSrv } from '@grafana/runtime';
 import { Alert, Button, ClipboardButton, Field, Input, Stack, Text } from '@grafana/ui';
 
-import { MyDataSourceOptions, MySecureJsonData } from '../types';
+import { RestDataSourceOptions, RestSecureJsonData } from '../types';
 
-type Props = DataSourcePluginOptionsEditorProps<MyDataSourceOptions, MySecureJsonData>;
+type Props = DataSourcePluginOptionsEditorProps<RestDataSourceOptions, RestSecureJsonData>;
 
 /** What the backend's oauth/status route answers (never a token in clear). */
 export interface OAuthStatus {

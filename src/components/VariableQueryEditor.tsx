@@ -3,17 +3,19 @@ import { QueryEditorProps } from '@grafana/data';
 import { Stack, Text } from '@grafana/ui';
 
 import { DataSource } from '../datasource';
-import { MyDataSourceOptions, MyQuery } from '../types';
-import { PaginationFields, RequestFields, RowsFields, VariableFields } from './QueryEditor';
+import { RestDataSourceOptions, RestQuery } from '../types';
+import { PaginationFields } from './query/PaginationFields';
+import { RequestFields } from './query/RequestFields';
+import { RowsFields, VariableFields } from './query/RowsFields';
 
-type Props = QueryEditorProps<DataSource, MyQuery, MyDataSourceOptions, MyQuery>;
+type Props = QueryEditorProps<DataSource, RestQuery, RestDataSourceOptions, RestQuery>;
 
 /** A saved variable query: a query object, or (older dashboards, hand-written JSON) a bare path. */
-export function toVariableQuery(query: MyQuery | string | undefined): MyQuery {
+export function toVariableQuery(query: RestQuery | string | undefined): RestQuery {
   if (typeof query === 'string') {
     return { refId: 'variable', method: 'GET', path: query, params: [], headers: [], format: 'variable' };
   }
-  return { ...query, refId: query?.refId ?? 'variable', format: 'variable' } as MyQuery;
+  return { ...query, refId: query?.refId ?? 'variable', format: 'variable' } as RestQuery;
 }
 
 /**
@@ -24,7 +26,7 @@ export function VariableQueryEditor({ query, onChange, onRunQuery }: Props) {
   const q = toVariableQuery(query);
   const section = {
     query: q,
-    onChange: (next: MyQuery) => onChange({ ...next, format: 'variable' }),
+    onChange: (next: RestQuery) => onChange({ ...next, format: 'variable' }),
     onRunQuery: onRunQuery ?? (() => {}),
   };
   return (

@@ -1,11 +1,11 @@
 import { DataSourceSettings } from '@grafana/data';
 
-import { MyDataSourceOptions, MySecureJsonData } from '../types';
+import { RestDataSourceOptions, RestSecureJsonData } from '../types';
 import { renameListEntry, setJsonValue, setListEntrySecure } from './configHelpers';
 
-type Settings = DataSourceSettings<MyDataSourceOptions, MySecureJsonData>;
+type Settings = DataSourceSettings<RestDataSourceOptions, RestSecureJsonData>;
 
-const settings = (jsonData: MyDataSourceOptions, secureJsonData = {}, secureJsonFields = {}): Settings =>
+const settings = (jsonData: RestDataSourceOptions, secureJsonData = {}, secureJsonFields = {}): Settings =>
   ({ jsonData, secureJsonData, secureJsonFields }) as unknown as Settings;
 
 describe('configHelpers', () => {

@@ -1,8 +1,8 @@
 import { DataSourceSettings, KeyValue as SecureFields } from '@grafana/data';
 
-import { ConfigKeyValue, MyDataSourceOptions, MySecureJsonData, SECURE_PREFIX, SecureListKey } from '../types';
+import { ConfigKeyValue, RestDataSourceOptions, RestSecureJsonData, SECURE_PREFIX, SecureListKey } from '../types';
 
-export type Settings = DataSourceSettings<MyDataSourceOptions, MySecureJsonData>;
+export type Settings = DataSourceSettings<RestDataSourceOptions, RestSecureJsonData>;
 
 /** secureJsonData key that holds the value of a secure list entry, e.g. `header.X-Api-Key`. */
 export function secureKey(list: SecureListKey, name: string): string {
@@ -10,12 +10,12 @@ export function secureKey(list: SecureListKey, name: string): string {
 }
 
 /** Sets one jsonData key; an empty string or undefined removes it so the backend default applies. */
-export function setJsonValue<K extends keyof MyDataSourceOptions>(
+export function setJsonValue<K extends keyof RestDataSourceOptions>(
   options: Settings,
   key: K,
-  value: MyDataSourceOptions[K] | undefined
+  value: RestDataSourceOptions[K] | undefined
 ): Settings {
-  const jsonData: MyDataSourceOptions = { ...options.jsonData };
+  const jsonData: RestDataSourceOptions = { ...options.jsonData };
   if (value === undefined || value === '') {
     delete jsonData[key];
   } else {
@@ -42,7 +42,7 @@ export function resetSecureValue(options: Settings, key: string): Settings {
  * Removes the secret of a secure list entry: a value typed in this session is simply dropped,
  * a value already stored by Grafana is reset.
  */
-function dropSecret(options: Settings, key: string): Settings {
+export function dropSecret(options: Settings, key: string): Settings {
   if (options.secureJsonFields?.[key]) {
     return resetSecureValue(options, key);
   }
@@ -60,6 +60,15 @@ function getList(options: Settings, list: SecureListKey): ConfigKeyValue[] {
 
 function withList(options: Settings, list: SecureListKey, entries: ConfigKeyValue[]): Settings {
   return { ...options, jsonData: { ...options.jsonData, [list]: entries } };
+}
+
+/** The list with entry `index` replaced (a copy: settings are never mutated). */
+function withEntry(options: Settings, list: SecureListKey, index: number, entry: ConfigKeyValue): Settings {
+  return withList(
+    options,
+    list,
+    getList(options, list).map((e, i) => (i === index ? entry : e))
+  );
 }
 
 export function addListEntry(options: Settings, list: SecureListKey): Settings {
@@ -84,16 +93,11 @@ export function removeListEntry(options: Settings, list: SecureListKey, index: n
 }
 
 export function renameListEntry(options: Settings, list: SecureListKey, index: number, name: string): Settings {
-  const entries = getList(options, list);
-  const entry = entries[index];
+  const entry = getList(options, list)[index];
   if (!entry) {
     return options;
   }
-  let next = withList(
-    options,
-    list,
-    entries.map((e, i) => (i === index ? { ...e, name } : e))
-  );
+  let next = withEntry(options, list, index, { ...entry, name });
   if (entry.secure && entry.name !== name) {
     // The secret is stored under a key derived from the name: move a value typed in this
     // session to the new key; a value already stored under the old name cannot be read back.
@@ -108,19 +112,14 @@ export function renameListEntry(options: Settings, list: SecureListKey, index: n
 }
 
 export function setListEntryValue(options: Settings, list: SecureListKey, index: number, value: string): Settings {
-  const entries = getList(options, list);
-  const entry = entries[index];
+  const entry = getList(options, list)[index];
   if (!entry) {
     return options;
   }
   if (entry.secure) {
     return setSecureValue(options, secureKey(list, entry.name), value);
   }
-  return withList(
-    options,
-    list,
-    entries.map((e, i) => (i === index ? { ...e, value } : e))
-  );
+  return withEntry(options, list, index, { ...entry, value });
 }
 
 export function resetListEntryValue(options: Settings, list: SecureListKey, index: number): Settings {
@@ -132,19 +131,14 @@ export function resetListEntryValue(options: Settings, list: SecureListKey, inde
 }
 
 export function setListEntrySecure(options: Settings, list: SecureListKey, index: number, secure: boolean): Settings {
-  const entries = getList(options, list);
-  const entry = entries[index];
+  const entry = getList(options, list)[index];
   if (!entry || !!entry.secure === secure) {
     return options;
   }
   const key = secureKey(list, entry.name);
   if (secure) {
     // Move the plain value into secureJsonData; jsonData keeps only {name, secure: true}.
-    let next = withList(
-      options,
-      list,
-      entries.map((e, i) => (i === index ? { name: e.name, secure: true } : e))
-    );
+    let next = withEntry(options, list, index, { name: entry.name, secure: true });
     if (entry.value) {
       next = setSecureValue(next, key, entry.value);
     }
@@ -153,11 +147,7 @@ export function setListEntrySecure(options: Settings, list: SecureListKey, index
   // Back to a plain value: a secret typed in this session is kept as the plain value,
   // a stored secret cannot be read back and is cleared.
   const typed = options.secureJsonData?.[key] ?? '';
-  const next = withList(
-    options,
-    list,
-    entries.map((e, i) => (i === index ? { name: e.name, value: typed } : e))
-  );
+  const next = withEntry(options, list, index, { name: entry.name, value: typed });
   return dropSecret(next, key);
 }
 

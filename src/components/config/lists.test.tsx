@@ -1,0 +1,81 @@
+import { fireEvent, screen } from '@testing-library/react';
+
+import { LIST, SECTION, addButton, listRow } from '../selectors';
+import { expand, expectNoSecretsInJsonData, field, makeOptions, renderStateful } from '../testing';
+
+describe('ConfigEditor: key/value lists', () => {
+  it('stores a secure header value only under secureJsonData["header.<Name>"]', () => {
+    const { last } = renderStateful(makeOptions());
+
+    expand(SECTION.headers);
+    fireEvent.click(screen.getByRole('button', { name: addButton(LIST.headers) }));
+    fireEvent.change(field(listRow(LIST.headers, 1).name), { target: { value: 'X-Api-Key' } });
+    fireEvent.click(field(listRow(LIST.headers, 1).secure));
+    fireEvent.change(field(listRow(LIST.headers, 1).value), { target: { value: 'k3y' } });
+
+    const next = last();
+    expect(next.secureJsonData?.['header.X-Api-Key']).toBe('k3y');
+    expect(next.jsonData.headers).toEqual([{ name: 'X-Api-Key', secure: true }]);
+    expect(JSON.stringify(next.jsonData)).not.toContain('k3y');
+    expectNoSecretsInJsonData(next);
+  });
+
+  it('moves a typed plain header value into secureJsonData when marked secure', () => {
+    const { last } = renderStateful(makeOptions());
+
+    expand(SECTION.headers);
+    fireEvent.click(screen.getByRole('button', { name: addButton(LIST.headers) }));
+    fireEvent.change(field(listRow(LIST.headers, 1).name), { target: { value: 'X-Api-Key' } });
+    fireEvent.change(field(listRow(LIST.headers, 1).value), { target: { value: 'plain' } });
+    expect(last().jsonData.headers).toEqual([{ name: 'X-Api-Key', value: 'plain' }]);
+
+    fireEvent.click(field(listRow(LIST.headers, 1).secure));
+    expect(last().jsonData.headers).toEqual([{ name: 'X-Api-Key', secure: true }]);
+    expect(last().secureJsonData?.['header.X-Api-Key']).toBe('plain');
+  });
+
+  it('shows a stored secure header as configured and resets it', () => {
+    const { last } = renderStateful(
+      makeOptions({
+        jsonData: { headers: [{ name: 'X-Api-Key', secure: true }] },
+        secureJsonFields: { 'header.X-Api-Key': true },
+      })
+    );
+
+    const value = field(listRow(LIST.headers, 1).value) as HTMLInputElement;
+    expect(value.value).toBe('configured');
+    fireEvent.click(screen.getByRole('button', { name: 'Reset' }));
+
+    expect(last().secureJsonFields['header.X-Api-Key']).toBe(false);
+    expect(last().secureJsonData?.['header.X-Api-Key']).toBe('');
+    expect(last().jsonData.headers).toEqual([{ name: 'X-Api-Key', secure: true }]);
+  });
+
+  it('removing a stored secure header clears its secret', () => {
+    const { last } = renderStateful(
+      makeOptions({
+        jsonData: { headers: [{ name: 'X-Api-Key', secure: true }] },
+        secureJsonFields: { 'header.X-Api-Key': true },
+      })
+    );
+
+    fireEvent.click(screen.getByRole('button', { name: listRow(LIST.headers, 1).remove }));
+
+    expect(last().jsonData.headers).toEqual([]);
+    expect(last().secureJsonFields['header.X-Api-Key']).toBe(false);
+    expect(last().secureJsonData?.['header.X-Api-Key']).toBe('');
+  });
+
+  it('stores a secure token request parameter under secureJsonData["tokenParam.<name>"]', () => {
+    const { last } = renderStateful(makeOptions());
+
+    expand(SECTION.tokenRequest);
+    fireEvent.click(screen.getByRole('button', { name: addButton(LIST.tokenParams) }));
+    fireEvent.change(field(listRow(LIST.tokenParams, 1).name), { target: { value: 'api_key' } });
+    fireEvent.click(field(listRow(LIST.tokenParams, 1).secure));
+    fireEvent.change(field(listRow(LIST.tokenParams, 1).value), { target: { value: 'pk' } });
+
+    expect(last().secureJsonData?.['tokenParam.api_key']).toBe('pk');
+    expect(last().jsonData.tokenParams).toEqual([{ name: 'api_key', secure: true }]);
+  });
+});

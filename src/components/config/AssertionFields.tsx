@@ -162,7 +162,7 @@ export function AssertionFields({ grant, keySource, onKeySource }: Props) {
           k="jwtAudience"
           label={CONFIG.jwtAudience}
           tip="The assertion's aud claim. Default: the token URL; some servers want their issuer instead."
-          example="https://login.salesforce.com"
+          example="https://idp.example.com/realms/main"
           placeholder="token URL"
         />
       )}

@@ -14,7 +14,7 @@ import (
 // a body Decode refuses, or an object or array selected.
 func diffLookup(body []byte, path string) (diff string, ok bool) {
 	v, found, ok := Lookup(body, path)
-	if valid(body) { // what a Stream took: LookupValid, which skips the check, must agree
+	if Valid(body) { // what a Stream took: LookupValid, which skips the check, must agree
 		if v2, found2, ok2 := LookupValid(body, path); !reflect.DeepEqual(v2, v) || found2 != found || ok2 != ok {
 			return fmt.Sprintf("LookupValid %#v, %v, %v; Lookup %#v, %v, %v", v2, found2, ok2, v, found, ok), ok
 		}

@@ -6,7 +6,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 	"unsafe"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -145,7 +144,8 @@ func (s *Stream) Frames() (data.Frames, error) {
 	frame := data.NewFrame(s.spec.Name)
 	frame.Fields = make([]*data.Field, 0, len(b.cols))
 	for _, c := range b.cols {
-		f, err := b.field(c)
+		f, err := buildField(byteCells{b, c}, b.rows, c.colSpec)
+		c.chunks = nil // released as the fields are built
 		if err != nil {
 			return nil, err
 		}
@@ -252,8 +252,8 @@ func fastRoot(expr string) (path []string, wild, ok bool) {
 // missing, in chunks of chunkRows rows allocated on first need (only the first one grows). typ and
 // timeFormat are declared ones ("" for an inferred column).
 type fcol struct {
-	name, typ, timeFormat string
-	chunks                [][]uint32
+	colSpec
+	chunks [][]uint32
 	// A small reply's column fits in these, without an allocation of its own: most columns of a
 	// dashboard query are a few rows long, and per-column allocations were a third of the
 	// streaming path's allocations for a 5-row reply (BenchmarkQueryData in pkg/plugin).
@@ -654,7 +654,7 @@ func (b *builder) declare(decl []Column) bool {
 		if len(d.fieldName()) > b.lim.MaxColumnNameLength {
 			return false
 		}
-		c := &fcol{name: d.fieldName(), typ: d.Type, timeFormat: d.TimeFormat}
+		c := &fcol{colSpec: d.spec()}
 		n.cols = append(n.cols, c)
 		b.cols = append(b.cols, c)
 	}
@@ -789,120 +789,29 @@ func (b *builder) text(p int) string {
 	return b.keep(b.B[p:jsonscan.NumEnd(b.B, p)])
 }
 
-// isNumber reports whether the cell at p is a number.
-func (b *builder) isNumber(p int) bool { return b.B[p] == '-' || jsonscan.IsDigit(b.B[p]) }
-
-// infer is inferType over the recorded offsets: the type, and for a time column the parsed times.
-func (b *builder) infer(c *fcol) (string, []time.Time) {
-	var cnt typeCounts
-	var times []time.Time
-	for i := 0; i < b.rows; i++ {
-		p := b.at(c, i)
-		if p < 0 {
-			continue
-		}
-		switch b.B[p] {
-		case 't', 'f':
-			cnt.bools++
-		case '{', '[':
-			cnt.composites++
-		case '"':
-			cnt.strings++
-			if !cnt.someNotTime {
-				s, _ := b.str(p)
-				t, err := parseRFC3339(s)
-				if err != nil {
-					cnt.someNotTime, times = true, nil
-				} else {
-					if times == nil {
-						times = make([]time.Time, b.rows)
-					}
-					times[i] = t
-				}
-			}
-		default:
-			if isInt64(json.Number(b.number(p))) {
-				cnt.ints++
-			} else {
-				cnt.floats++
-			}
-		}
-		cnt.nonNull++
-	}
-	typ := cnt.chosen()
-	if typ != TypeTime {
-		times = nil
-	}
-	return typ, times
+// byteCells is the cells of one column of the streaming path: offsets into the pages' bodies.
+type byteCells struct {
+	b *builder
+	c *fcol
 }
 
-// field is column.field over the recorded offsets. The cells of the JSON kind the type expects are
-// read straight from the bytes; any other cell goes through the tree's conversion (cellConv), so the
-// values and the error texts are the tree's.
-func (b *builder) field(c *fcol) (*data.Field, error) {
-	defer func() { c.chunks = nil }()
-	typ, times := c.typ, []time.Time(nil)
-	if typ == "" {
-		typ, times = b.infer(c)
+func (x byteCells) cell(row int) (int, int) {
+	p := x.b.at(x.c, row)
+	if p < 0 {
+		return cellNull, p
 	}
-	cv := cellConv{name: c.name, timeFormat: c.timeFormat}
-	switch typ {
-	case TypeInteger:
-		return fillAt(b, c, data.FieldTypeNullableInt64, func(i, p int) (int64, error) {
-			if b.isNumber(p) {
-				if x, err := strconv.ParseInt(b.number(p), 10, 64); err == nil {
-					return x, nil
-				}
-			}
-			return cv.integer(i, b.value(p))
-		})
-	case TypeNumber:
-		return fillAt(b, c, data.FieldTypeNullableFloat64, func(i, p int) (float64, error) {
-			if b.isNumber(p) {
-				if x, err := strconv.ParseFloat(b.number(p), 64); err == nil {
-					return x, nil
-				}
-			}
-			return cv.number(i, b.value(p))
-		})
-	case TypeBoolean:
-		return fillAt(b, c, data.FieldTypeNullableBool, func(i, p int) (bool, error) {
-			if k := b.B[p]; k == 't' || k == 'f' {
-				return k == 't', nil
-			}
-			return cv.boolean(i, b.value(p))
-		})
-	case TypeTime:
-		return fillAt(b, c, data.FieldTypeNullableTime, func(i, p int) (time.Time, error) {
-			if times != nil { // inferred: parsed already
-				return times[i], nil
-			}
-			return cv.time(i, b.value(p))
-		})
-	case TypeJSON:
-		return fillAt(b, c, data.FieldTypeNullableJSON, func(i, p int) (json.RawMessage, error) { return cv.json(i, b.value(p)) })
-	default:
-		return fillAt(b, c, data.FieldTypeNullableString, func(_, p int) (string, error) { return b.text(p), nil })
+	switch x.b.B[p] {
+	case 't', 'f':
+		return cellBool, p
+	case '"':
+		return cellString, p
+	case '{', '[':
+		return cellComposite, p
 	}
+	return cellNumber, p
 }
-
-// fillAt is fill over the recorded offsets: conv gets the row and the value's offset in b.B.
-func fillAt[T any](b *builder, c *fcol, ft data.FieldType, conv func(i, p int) (T, error)) (*data.Field, error) {
-	n := b.rows
-	backing := make([]T, n)
-	f := data.NewFieldFromFieldType(ft, n)
-	f.Name = c.name
-	for i := 0; i < n; i++ {
-		p := b.at(c, i)
-		if p < 0 {
-			continue
-		}
-		x, err := conv(i, p)
-		if err != nil {
-			return nil, err
-		}
-		backing[i] = x
-		f.Set(i, &backing[i])
-	}
-	return f, nil
-}
+func (x byteCells) boolean(p int) bool  { return x.b.B[p] == 't' }
+func (x byteCells) number(p int) string { return x.b.number(p) }
+func (x byteCells) str(p int) string    { s, _ := x.b.str(p); return s }
+func (x byteCells) value(p int) any     { return x.b.value(p) }
+func (x byteCells) text(p int) string   { return x.b.text(p) }

@@ -11,6 +11,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/jsonscan"
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/jsonsel"
 )
 
 // ConvertBytes is Decode followed by Convert for the common case, without building the tree: it
@@ -169,7 +170,7 @@ func Lookup(body []byte, path string) (value any, found, ok bool) {
 // LookupValid is Lookup for a body the caller knows is valid JSON, because a Stream took it
 // (Stream.Add checks the whole body): it skips the check, a second scan of the whole page.
 func LookupValid(body []byte, path string) (value any, found, ok bool) {
-	keys, ok := fastPath(path)
+	keys, ok := jsonsel.KeyPath(path)
 	if !ok {
 		return nil, false, false
 	}
@@ -189,46 +190,7 @@ func LookupValid(body []byte, path string) (value any, found, ok bool) {
 // Valid reports whether Decode accepts body (same grammar, same nesting bound), without allocating.
 func Valid(body []byte) bool { return jsonscan.Valid(body) }
 
-// fastPath returns the keys of a root selector ConvertBytes handles, and false for any other.
-func fastPath(expr string) ([]string, bool) {
-	expr = strings.TrimSpace(expr)
-	if expr == "" || expr == "$" {
-		return nil, true
-	}
-	if expr[0] != '$' {
-		segs := strings.Split(expr, ".")
-		for _, s := range segs {
-			if s == "" {
-				return nil, false
-			}
-		}
-		return segs, true
-	}
-	var segs []string
-	for rest := expr[1:]; rest != ""; {
-		if rest[0] != '.' {
-			return nil, false
-		}
-		rest = rest[1:]
-		n := 0
-		for n < len(rest) {
-			c := rest[n]
-			if c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (n > 0 && jsonscan.IsDigit(c)) {
-				n++
-				continue
-			}
-			break
-		}
-		if n == 0 {
-			return nil, false
-		}
-		segs = append(segs, rest[:n])
-		rest = rest[n:]
-	}
-	return segs, true
-}
-
-// fastRoot returns the keys of a root selector the Stream handles: one fastPath takes, or a "$" one
+// fastRoot returns the keys of a root selector the Stream handles: one jsonsel.KeyPath takes, or a "$" one
 // followed by one wildcard ("$[*]", "$.*", "$.a.b[*]", "$.a.b.*"; wild is then true). Anything else
 // (two wildcards, a descendant segment, blanks around the wildcard) gives false.
 func fastRoot(expr string) (path []string, wild, ok bool) {
@@ -236,7 +198,7 @@ func fastRoot(expr string) (path []string, wild, ok bool) {
 	if strings.HasPrefix(expr, "$") {
 		for _, w := range []string{"[*]", ".*"} {
 			if keys, cut := strings.CutSuffix(expr, w); cut {
-				if strings.TrimSpace(keys) != keys { // "$ [*]": fastPath would trim the blank
+				if strings.TrimSpace(keys) != keys { // "$ [*]": KeyPath would trim the blank
 					return nil, false, false
 				}
 				expr, wild = keys, true
@@ -244,7 +206,7 @@ func fastRoot(expr string) (path []string, wild, ok bool) {
 			}
 		}
 	}
-	path, ok = fastPath(expr)
+	path, ok = jsonsel.KeyPath(expr)
 	return path, wild, ok
 }
 
@@ -631,7 +593,7 @@ func (b *builder) declare(decl []Column) bool {
 	}
 	b.decl = &pnode{index: -1}
 	for _, d := range decl {
-		path, ok := fastPath(d.Selector)
+		path, ok := jsonsel.KeyPath(d.Selector)
 		if !ok {
 			return false
 		}

@@ -25,7 +25,7 @@ func diffLookup(body []byte, path string) (diff string, ok bool) {
 		if v != nil || found {
 			return "refused but returned a value", false
 		}
-		if _, key := fastPath(path); !key || selErr != nil || decErr != nil {
+		if _, key := jsonsel.KeyPath(path); !key || selErr != nil || decErr != nil {
 			return "", false
 		}
 		switch w, _ := sel.First(doc.Root); w.(type) {

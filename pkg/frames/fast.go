@@ -670,6 +670,12 @@ func (b *builder) lookup(n *pnode) {
 }
 
 // view is the text at [start, end) of the body, not copied: it must not outlive the call.
+//
+// unsafe pays here and in keep: with string(b.B[start:end]) and string(s) instead (a copy and an
+// allocation per number read and per string cell kept), BenchmarkJSONToFrames/size=1MB/convertbytes
+// took 18 % more CPU (user time of 3x300 runs interleaved with this code, same run: 18.8 s vs 16.0 s).
+// Both are safe as used: the body is not modified while a Stream uses it (Stream.Add), and the arena
+// is only appended to, so a string made from it never changes.
 func (b *builder) view(start, end int) string {
 	if start == end {
 		return ""

@@ -286,7 +286,7 @@ type fnode struct {
 	lastKids []*fnode
 }
 
-// builder scans bodies the validator accepted, one page after the other, then builds the fields.
+// builder scans bodies jsonscan.Valid accepted, one page after the other, then builds the fields.
 type builder struct {
 	jsonscan.Cursor // B: the body being scanned, or the page of the cell being read
 	rows            int
@@ -701,7 +701,7 @@ func (b *builder) composite(p int) any {
 	b.Pos = p
 	b.SkipValue()
 	doc, err := Decode(b.B[p:b.Pos])
-	if err != nil { // cannot happen: the validator accepted the whole body
+	if err != nil { // cannot happen: jsonscan.Valid accepted the whole body
 		panic(err)
 	}
 	return doc.Root

@@ -151,7 +151,8 @@ func ConvertRows(set *RowSet, spec Spec) (data.Frames, error) {
 	}
 	frame := data.NewFrame(spec.Name)
 	for _, c := range cols {
-		f, err := c.field(len(rows))
+		f, err := buildField(treeCells{c.values}, len(rows), c.colSpec)
+		c.values = nil // released as the fields are built
 		if err != nil {
 			return nil, err
 		}
@@ -189,13 +190,14 @@ func rowsOf(sel *jsonsel.Selector, root any, keys jsonsel.Keys) []any {
 	return nodes
 }
 
-// column collects the raw values of one field, one per row.
+// colSpec is what both paths know of a column before its cells: the field name, and the declared
+// type and time format ("" for an inferred column).
+type colSpec struct{ name, typ, timeFormat string }
+
+// column collects the raw values of one field of the tree path, one per row.
 type column struct {
-	name       string
-	typ        string // declared type, or "" to infer
-	timeFormat string
-	values     []any
-	times      []time.Time // set by inferType when every value is an RFC 3339 string: the parsed times
+	colSpec
+	values []any
 }
 
 // colNode resolves the keys of the objects found under one prefix ("" for the rows, "a." for the
@@ -232,7 +234,7 @@ func inferColumns(set *RowSet, rows []any, lim Limits) ([]*column, error) {
 			if over != nil {
 				return nil
 			}
-			c = &column{name: name, values: make([]any, len(rows))}
+			c = &column{colSpec: colSpec{name: name}, values: make([]any, len(rows))}
 			index[name] = c
 			cols = append(cols, c)
 		}
@@ -346,7 +348,7 @@ func declaredColumns(decl []Column, set *RowSet, lim Limits) ([]*column, error) 
 		if err := lim.checkName(d.fieldName()); err != nil {
 			return nil, fmt.Errorf("columns[%d].name: %w", i, err)
 		}
-		c := &column{name: d.fieldName(), typ: d.Type, timeFormat: d.TimeFormat, values: make([]any, len(rows))}
+		c := &column{colSpec: d.spec(), values: make([]any, len(rows))}
 		for r, row := range rows {
 			if v, ok := sel.FirstOrdered(row, keysOf(set.docs[set.owner[r]])); ok {
 				c.values[r] = v
@@ -366,6 +368,9 @@ func (d Column) checkType(i int) error {
 	return fmt.Errorf("columns[%d].type: %q is not one of string, number, integer, boolean, time, json", i, d.Type)
 }
 
+// spec is the column's colSpec.
+func (d Column) spec() colSpec { return colSpec{d.fieldName(), d.Type, d.TimeFormat} }
+
 // fieldName is the declared name, else the selector as written.
 func (d Column) fieldName() string {
 	if d.Name != "" {
@@ -374,8 +379,7 @@ func (d Column) fieldName() string {
 	return d.Selector
 }
 
-// typeCounts tallies a column's non-null values by JSON kind. Both conversion paths (the tree in
-// inferType, the streaming builder in fast.go) count into it and share its one inference rule.
+// typeCounts tallies a column's non-null values by JSON kind (inferType).
 type typeCounts struct {
 	bools, ints, floats, strings, composites, nonNull int
 	someNotTime                                       bool // a string that is not RFC 3339
@@ -399,48 +403,6 @@ func (n typeCounts) chosen() string {
 		return TypeJSON
 	}
 	return TypeString
-}
-
-// inferType looks at every value, not just the first row's. When every value is an RFC 3339
-// string it keeps the parsed times in c.times, so that field does not parse them again.
-func (c *column) inferType() string {
-	var n typeCounts
-	c.times = nil
-	for i, v := range c.values {
-		switch x := v.(type) {
-		case nil:
-			continue
-		case bool:
-			n.bools++
-		case json.Number:
-			if isInt64(x) {
-				n.ints++
-			} else {
-				n.floats++
-			}
-		case string:
-			n.strings++
-			if !n.someNotTime {
-				t, err := parseRFC3339(x)
-				if err != nil {
-					n.someNotTime, c.times = true, nil
-				} else {
-					if c.times == nil {
-						c.times = make([]time.Time, len(c.values))
-					}
-					c.times[i] = t
-				}
-			}
-		default:
-			n.composites++
-		}
-		n.nonNull++
-	}
-	typ := n.chosen()
-	if typ != TypeTime {
-		c.times = nil
-	}
-	return typ
 }
 
 var errNotRFC3339 = errors.New("not an RFC 3339 time")
@@ -473,38 +435,172 @@ func isInt64(n json.Number) bool {
 	return true
 }
 
-// field builds the output field and releases c.values. Non-null cells point into one backing array
-// per column (one allocation per column, not one per cell).
-func (c *column) field(n int) (*data.Field, error) {
-	typ := c.typ
-	if typ == "" {
-		typ = c.inferType()
+// cellSource is the seam between the column model and where a column's cells live: the tree's
+// values (treeCells) or offsets into the reply's bytes (byteCells, in fast.go). inferType and
+// buildField, the one type inference and the one fill, read cells only through it. cell finds row's
+// cell: its kind, and a handle h the other methods take (the row for the tree, the offset for the
+// bytes). The two sources are small value types, so each gets its own instantiation of the generic
+// functions, with direct (inlinable) calls.
+type cellSource interface {
+	cell(row int) (kind, h int)
+	boolean(h int) bool
+	number(h int) string // a number's text; valid until the next call
+	str(h int) string    // a string, decoded; valid until the next call
+	value(h int) any     // the cell as Decode gives it, strings copied
+	text(h int) string   // the tree's text(v), to keep
+}
+
+// Cell kinds.
+const (
+	cellNull = iota // null or missing
+	cellBool
+	cellNumber
+	cellString
+	cellComposite // an object or an array
+)
+
+// treeCells is the cells of one column of the tree path: one value per row.
+type treeCells struct{ vals []any }
+
+func (t treeCells) cell(row int) (int, int) {
+	switch t.vals[row].(type) {
+	case nil:
+		return cellNull, row
+	case bool:
+		return cellBool, row
+	case json.Number:
+		return cellNumber, row
+	case string:
+		return cellString, row
 	}
-	defer func() { c.values, c.times = nil, nil }()
-	cv := cellConv{name: c.name, timeFormat: c.timeFormat}
+	return cellComposite, row
+}
+func (t treeCells) boolean(h int) bool  { return t.vals[h].(bool) }
+func (t treeCells) number(h int) string { return string(t.vals[h].(json.Number)) }
+func (t treeCells) str(h int) string    { return t.vals[h].(string) }
+func (t treeCells) value(h int) any     { return t.vals[h] }
+func (t treeCells) text(h int) string   { return text(t.vals[h]) }
+
+// inferType looks at every value, not just the first row's. When every value is an RFC 3339
+// string it returns the parsed times too, so that buildField does not parse them again.
+func inferType[S cellSource](src S, n int) (string, []time.Time) {
+	var cnt typeCounts
+	var times []time.Time
+	for i := 0; i < n; i++ {
+		k, h := src.cell(i)
+		switch k {
+		case cellNull:
+			continue
+		case cellBool:
+			cnt.bools++
+		case cellComposite:
+			cnt.composites++
+		case cellString:
+			cnt.strings++
+			if !cnt.someNotTime {
+				t, err := parseRFC3339(src.str(h))
+				if err != nil {
+					cnt.someNotTime, times = true, nil
+				} else {
+					if times == nil {
+						times = make([]time.Time, n)
+					}
+					times[i] = t
+				}
+			}
+		case cellNumber:
+			if isInt64(json.Number(src.number(h))) {
+				cnt.ints++
+			} else {
+				cnt.floats++
+			}
+		}
+		cnt.nonNull++
+	}
+	typ := cnt.chosen()
+	if typ != TypeTime {
+		times = nil
+	}
+	return typ, times
+}
+
+// buildField builds the output field of a column of n rows: typ is the declared type, or "" to
+// infer it. The cells of the JSON kind the type expects are read directly; any other cell goes
+// through cellConv, with the tree's value, so the values and the error texts are the same on both
+// paths.
+func buildField[S cellSource](src S, n int, col colSpec) (*data.Field, error) {
+	typ, times := col.typ, []time.Time(nil)
+	if typ == "" {
+		typ, times = inferType(src, n)
+	}
+	cv := cellConv{name: col.name, timeFormat: col.timeFormat}
 	switch typ {
 	case TypeInteger:
-		return fill(c, n, data.FieldTypeNullableInt64, cv.integer)
+		return fill(src, n, col.name, data.FieldTypeNullableInt64, func(i, k, h int) (int64, error) {
+			if k == cellNumber {
+				if x, err := strconv.ParseInt(src.number(h), 10, 64); err == nil {
+					return x, nil
+				}
+			}
+			return cv.integer(i, src.value(h))
+		})
 	case TypeNumber:
-		return fill(c, n, data.FieldTypeNullableFloat64, cv.number)
+		return fill(src, n, col.name, data.FieldTypeNullableFloat64, func(i, k, h int) (float64, error) {
+			if k == cellNumber {
+				if x, err := strconv.ParseFloat(src.number(h), 64); err == nil {
+					return x, nil
+				}
+			}
+			return cv.number(i, src.value(h))
+		})
 	case TypeBoolean:
-		return fill(c, n, data.FieldTypeNullableBool, cv.boolean)
+		return fill(src, n, col.name, data.FieldTypeNullableBool, func(i, k, h int) (bool, error) {
+			if k == cellBool {
+				return src.boolean(h), nil
+			}
+			return cv.boolean(i, src.value(h))
+		})
 	case TypeTime:
-		if c.times != nil && c.typ == "" { // inferred: parsed already
-			times := c.times
-			return fill(c, n, data.FieldTypeNullableTime, func(i int, _ any) (time.Time, error) { return times[i], nil })
-		}
-		return fill(c, n, data.FieldTypeNullableTime, cv.time)
+		return fill(src, n, col.name, data.FieldTypeNullableTime, func(i, _, h int) (time.Time, error) {
+			if times != nil { // inferred: parsed already
+				return times[i], nil
+			}
+			return cv.time(i, src.value(h))
+		})
 	case TypeJSON:
-		return fill(c, n, data.FieldTypeNullableJSON, cv.json)
+		return fill(src, n, col.name, data.FieldTypeNullableJSON, func(i, _, h int) (json.RawMessage, error) {
+			return cv.json(i, src.value(h))
+		})
 	default:
-		return fill(c, n, data.FieldTypeNullableString, cv.text)
+		return fill(src, n, col.name, data.FieldTypeNullableString, func(_, _, h int) (string, error) { return src.text(h), nil })
 	}
 }
 
+// fill converts every non-null cell with conv (given the row, the cell's kind and handle) into a
+// nullable field of type ft, whose elements are *T. Non-null cells point into one backing array (one
+// allocation per column, not one per cell).
+func fill[T any, S cellSource](src S, n int, name string, ft data.FieldType, conv func(i, k, h int) (T, error)) (*data.Field, error) {
+	backing := make([]T, n)
+	f := data.NewFieldFromFieldType(ft, n)
+	f.Name = name
+	for i := 0; i < n; i++ {
+		k, h := src.cell(i)
+		if k == cellNull {
+			continue
+		}
+		x, err := conv(i, k, h)
+		if err != nil {
+			return nil, err
+		}
+		backing[i] = x
+		f.Set(i, &backing[i])
+	}
+	return f, nil
+}
+
 // cellConv converts the non-null cells of one column to field elements: the one conversion rule, and
-// the one set of error texts, of both paths (column.field here, builder.field in fast.go, which
-// calls it for any cell it does not convert straight from the bytes).
+// the one set of error texts, of both paths (buildField calls it for any cell it does not read
+// directly).
 type cellConv struct{ name, timeFormat string }
 
 func (c cellConv) fail(row int, v any, want string) error {
@@ -552,26 +648,6 @@ func (c cellConv) json(row int, v any) (json.RawMessage, error) {
 }
 
 func (cellConv) text(_ int, v any) (string, error) { return text(v), nil }
-
-// fill converts every non-null value of c with conv into a nullable field of type ft (whose
-// elements are *T).
-func fill[T any](c *column, n int, ft data.FieldType, conv func(int, any) (T, error)) (*data.Field, error) {
-	backing := make([]T, n)
-	f := data.NewFieldFromFieldType(ft, n)
-	f.Name = c.name
-	for i, v := range c.values {
-		if v == nil {
-			continue
-		}
-		x, err := conv(i, v)
-		if err != nil {
-			return nil, err
-		}
-		backing[i] = x
-		f.Set(i, &backing[i])
-	}
-	return f, nil
-}
 
 func toInt(v any) (int64, error) {
 	switch x := v.(type) {

@@ -59,3 +59,23 @@ func FuzzDecodeConvert(f *testing.F) {
 		}
 	})
 }
+
+// TestConvertInvalidUTF8: replies with invalid UTF-8 (which Decode replaces or refuses) convert
+// without a panic (moved here from the decoder's tests, which no longer convert).
+func TestConvertInvalidUTF8(t *testing.T) {
+	bodies := [][]byte{
+		[]byte("[\"a\xffb\"]"),
+		[]byte("{\"k\xc3\":\"\xed\xa0\x80\"}"),
+		[]byte("\"\xfe\xfe\""),
+		[]byte("[\"\\ud800\"]"),
+	}
+	for _, b := range bodies {
+		doc, err := Decode(b)
+		if err != nil {
+			continue // an error is acceptable; a panic is not
+		}
+		for _, format := range []string{FormatTable, FormatTimeSeries} {
+			_, _ = Convert(doc, Spec{Name: "A", Format: format})
+		}
+	}
+}

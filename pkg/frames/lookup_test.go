@@ -14,7 +14,7 @@ import (
 // a body Decode refuses, or an object or array selected.
 func diffLookup(body []byte, path string) (diff string, ok bool) {
 	v, found, ok := Lookup(body, path)
-	if valid(body) { // what a Stream took: LookupValid, which skips the check, must agree
+	if Valid(body) { // what a Stream took: LookupValid, which skips the check, must agree
 		if v2, found2, ok2 := LookupValid(body, path); !reflect.DeepEqual(v2, v) || found2 != found || ok2 != ok {
 			return fmt.Sprintf("LookupValid %#v, %v, %v; Lookup %#v, %v, %v", v2, found2, ok2, v, found, ok), ok
 		}
@@ -25,7 +25,7 @@ func diffLookup(body []byte, path string) (diff string, ok bool) {
 		if v != nil || found {
 			return "refused but returned a value", false
 		}
-		if _, key := fastPath(path); !key || selErr != nil || decErr != nil {
+		if _, key := jsonsel.KeyPath(path); !key || selErr != nil || decErr != nil {
 			return "", false
 		}
 		switch w, _ := sel.First(doc.Root); w.(type) {

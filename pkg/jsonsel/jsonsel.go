@@ -266,3 +266,45 @@ func native(v any) any {
 	}
 	return v
 }
+
+// KeyPath returns the keys of an expression that is a plain key path: empty or "$" (no keys), a
+// dotted path of keys ("a.b.0"), or "$" followed by ".name" shorthand names ("$.a.b"); false for
+// any other. Such a path is what a walk over a reply's bytes (frames' streaming path) can follow;
+// the keys select as Compile(expr) does on the tree.
+func KeyPath(expr string) ([]string, bool) {
+	expr = strings.TrimSpace(expr)
+	if expr == "" || expr == "$" {
+		return nil, true
+	}
+	if expr[0] != '$' {
+		segs := strings.Split(expr, ".")
+		for _, s := range segs {
+			if s == "" {
+				return nil, false
+			}
+		}
+		return segs, true
+	}
+	var segs []string
+	for rest := expr[1:]; rest != ""; {
+		if rest[0] != '.' {
+			return nil, false
+		}
+		rest = rest[1:]
+		n := 0
+		for n < len(rest) {
+			c := rest[n]
+			if c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (n > 0 && c >= '0' && c <= '9') {
+				n++
+				continue
+			}
+			break
+		}
+		if n == 0 {
+			return nil, false
+		}
+		segs = append(segs, rest[:n])
+		rest = rest[n:]
+	}
+	return segs, true
+}

@@ -266,3 +266,19 @@ func TestJSONPathMatchOnMissingMember(t *testing.T) {
 		t.Errorf("match on present members: got %#v, want [bob]", got)
 	}
 }
+
+// TestKeyPath: the plain key paths a byte walk can follow, and the forms it must leave to Compile.
+func TestKeyPath(t *testing.T) {
+	for expr, want := range map[string]string{
+		"": "", "$": "", " $ ": "", "a": "a", "a.b.0": "a|b|0", "$.a.b": "a|b", "$.a_1.B": "a_1|B",
+	} {
+		if keys, ok := KeyPath(expr); !ok || strings.Join(keys, "|") != want {
+			t.Errorf("KeyPath(%q) = %q, %v; want %q", expr, keys, ok, want)
+		}
+	}
+	for _, expr := range []string{"a..b", ".a", "$[0]", "$.a[*]", "$..a", "$.0", "$['a']", "$.a b", "a."} {
+		if keys, ok := KeyPath(expr); ok {
+			t.Errorf("KeyPath(%q) = %q, want refused", expr, keys)
+		}
+	}
+}

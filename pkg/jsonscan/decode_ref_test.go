@@ -1,4 +1,4 @@
-package frames
+package jsonscan
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/internal/benchdata"
 )
 
 // refDecode is the previous Decode, built on encoding/json's Decoder.Token: the reference the
@@ -25,7 +27,7 @@ func refDecode(body []byte) (root any, keys map[*map[string]any][]string, err er
 	var orders []orderOf
 	var value func(depth int) (any, error)
 	value = func(depth int) (any, error) {
-		if depth > maxDepth {
+		if depth > MaxDepth {
 			return nil, errors.New("deeper")
 		}
 		tok, err := dec.Token()
@@ -199,18 +201,18 @@ var refSeeds = []string{
 	`{"a":}`, `[tru]`, `{'a':1}`, `{"a":[1,2`, `{"a":"abc`, `{"a"`, `{"a":1} x`, `1 2`, `[1]]`, `<html>`,
 	`{1:2}`, `[{]`, `[1,]`, `{"a":1,}`, `01`, `1.`, `-`, `1e`, `.5`, `+1`, `"\x"`, `"\u12"`, `"\u12G4"`,
 	"\"a\nb\"", `nul`, `[nulx]`, `tRue`, ` [ 1 , { "a" : [ ] } ] `, "\t\r\n{}\n",
-	strings.Repeat("[", maxDepth) + strings.Repeat("]", maxDepth),
-	strings.Repeat("[", maxDepth+1) + strings.Repeat("]", maxDepth+1),
-	strings.Repeat("[", maxDepth+2) + strings.Repeat("]", maxDepth+2),
-	strings.Repeat(`{"a":`, maxDepth) + "1" + strings.Repeat("}", maxDepth),
-	strings.Repeat(`{"a":`, maxDepth+1) + "1" + strings.Repeat("}", maxDepth+1),
+	strings.Repeat("[", MaxDepth) + strings.Repeat("]", MaxDepth),
+	strings.Repeat("[", MaxDepth+1) + strings.Repeat("]", MaxDepth+1),
+	strings.Repeat("[", MaxDepth+2) + strings.Repeat("]", MaxDepth+2),
+	strings.Repeat(`{"a":`, MaxDepth) + "1" + strings.Repeat("}", MaxDepth),
+	strings.Repeat(`{"a":`, MaxDepth+1) + "1" + strings.Repeat("}", MaxDepth+1),
 }
 
 func TestDecodeMatchesReference(t *testing.T) {
 	for _, s := range refSeeds {
 		checkAgainstReference(t, []byte(s))
 	}
-	checkAgainstReference(t, benchPayload(2000))
+	checkAgainstReference(t, benchdata.Payload(2000))
 }
 
 // FuzzDecodeMatchesReference compares the scanner with the encoding/json reference on any input.

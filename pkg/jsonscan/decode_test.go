@@ -1,4 +1,4 @@
-package frames
+package jsonscan
 
 import (
 	"encoding/json"
@@ -56,13 +56,7 @@ func TestDecodeInvalidUTF8(t *testing.T) {
 		[]byte("[\"\\ud800\"]"),
 	}
 	for _, b := range bodies {
-		doc, err := Decode(b)
-		if err != nil {
-			continue // an error is acceptable; a panic is not
-		}
-		for _, format := range []string{FormatTable, FormatTimeSeries} {
-			_, _ = Convert(doc, Spec{Name: "A", Format: format})
-		}
+		_, _ = Decode(b) // an error is acceptable; a panic is not (frames' TestConvertInvalidUTF8 converts them)
 	}
 	doc, err := Decode([]byte("[\"a\xffb\"]"))
 	if err != nil {
@@ -90,15 +84,15 @@ func TestDecodeDepth(t *testing.T) {
 	if _, err := Decode([]byte(objs)); err == nil || !strings.Contains(err.Error(), "deeper than") {
 		t.Errorf("10000 nested objects: error = %v, want a nesting error", err)
 	}
-	// Exactly at the limit is fine: maxDepth+1 levels of containers, the innermost value at depth maxDepth+1
+	// Exactly at the limit is fine: MaxDepth+1 levels of containers, the innermost value at depth MaxDepth+1
 	// would fail, so count precisely.
-	ok := strings.Repeat("[", maxDepth) + strings.Repeat("]", maxDepth)
+	ok := strings.Repeat("[", MaxDepth) + strings.Repeat("]", MaxDepth)
 	if _, err := Decode([]byte(ok)); err != nil {
-		t.Errorf("%d nested arrays: %v", maxDepth, err)
+		t.Errorf("%d nested arrays: %v", MaxDepth, err)
 	}
-	tooDeep := strings.Repeat("[", maxDepth+2) + strings.Repeat("]", maxDepth+2)
+	tooDeep := strings.Repeat("[", MaxDepth+2) + strings.Repeat("]", MaxDepth+2)
 	if _, err := Decode([]byte(tooDeep)); err == nil {
-		t.Errorf("%d nested arrays should be refused", maxDepth+2)
+		t.Errorf("%d nested arrays should be refused", MaxDepth+2)
 	}
 }
 

@@ -4,14 +4,12 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -128,38 +126,27 @@ func (s *DPoPServer) refuse(why string) {
 
 // ServeHTTP implements http.Handler.
 func (s *DPoPServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch {
-	case r.URL.Path == PathOAuthToken:
+	serveTokenAndAPI(w, r, func(w http.ResponseWriter, r *http.Request) {
 		s.tokenRequests.Add(1)
 		s.mu.Lock()
 		s.lastTokenHeader = r.Header.Clone()
 		s.mu.Unlock()
 		s.handleToken(w, r)
-	case strings.HasPrefix(r.URL.Path, "/api/"):
+	}, func(w http.ResponseWriter, r *http.Request) {
 		s.apiRequests.Add(1)
 		s.mu.Lock()
 		s.lastAPIHeaders = r.Header.Clone()
 		s.mu.Unlock()
 		s.handleAPI(w, r)
-	default:
-		writeError(w, http.StatusNotFound, "not_found", "no such route")
-	}
+	})
 }
 
 func (s *DPoPServer) handleToken(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodPost) {
-		return
-	}
-	form, ok := parseForm(w, r)
+	form, ok := tokenForm(w, r, nil)
 	if !ok {
 		return
 	}
-	id, secret := form.Get("client_id"), form.Get("client_secret")
-	if u, p, basic := r.BasicAuth(); basic {
-		id, _ = url.QueryUnescape(u)
-		secret, _ = url.QueryUnescape(p)
-	}
-	if subtle.ConstantTimeCompare([]byte(id), []byte(s.cfg.ClientID))&subtle.ConstantTimeCompare([]byte(secret), []byte(s.cfg.ClientSecret)) != 1 {
+	if id, secret := formOrBasicClient(r, form); !sameClient(id, secret, s.cfg.ClientID, s.cfg.ClientSecret) {
 		writeError(w, http.StatusUnauthorized, "invalid_client", "")
 		return
 	}

@@ -197,13 +197,7 @@ type standardTokenResponse struct {
 // handleCustomToken serves POST /custom/token: credentials and grant_type in a
 // form body, reply {"token": "..."}.
 func (s *Server) handleCustomToken(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodPost) {
-		return
-	}
-	if !s.delay(r) {
-		return
-	}
-	form, ok := parseForm(w, r)
+	form, ok := tokenForm(w, r, s.delay)
 	if !ok {
 		return
 	}
@@ -225,13 +219,7 @@ func (s *Server) handleCustomToken(w http.ResponseWriter, r *http.Request) {
 
 // handleStandardToken serves POST /oauth/token (RFC 6749 section 4.4).
 func (s *Server) handleStandardToken(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodPost) {
-		return
-	}
-	if !s.delay(r) {
-		return
-	}
-	form, ok := parseForm(w, r)
+	form, ok := tokenForm(w, r, s.delay)
 	if !ok {
 		return
 	}
@@ -315,10 +303,51 @@ func (s *Server) delay(r *http.Request) bool {
 }
 
 func (s *Server) validClient(id, secret string) bool {
-	// Evaluate both comparisons to keep timing independent of which differs.
-	idOK := subtle.ConstantTimeCompare([]byte(id), []byte(s.clientID))
-	secretOK := subtle.ConstantTimeCompare([]byte(secret), []byte(s.clientSecret))
+	return sameClient(id, secret, s.clientID, s.clientSecret)
+}
+
+// sameClient compares client credentials, evaluating both comparisons so that the timing does not
+// tell which one differs.
+func sameClient(id, secret, wantID, wantSecret string) bool {
+	idOK := subtle.ConstantTimeCompare([]byte(id), []byte(wantID))
+	secretOK := subtle.ConstantTimeCompare([]byte(secret), []byte(wantSecret))
 	return idOK&secretOK == 1
+}
+
+// formOrBasicClient returns the client id and secret of a token request from HTTP Basic when
+// present (RFC 6749 section 2.3.1: both parts form-urlencoded first), else from the form body.
+func formOrBasicClient(r *http.Request, form url.Values) (id, secret string) {
+	if u, p, basic := r.BasicAuth(); basic {
+		id, _ = url.QueryUnescape(u)
+		secret, _ = url.QueryUnescape(p)
+		return id, secret
+	}
+	return form.Get("client_id"), form.Get("client_secret")
+}
+
+// tokenForm does what every token endpoint does first: POST only, then wait (nil: no wait; false:
+// the client went away), then read the form body. It has answered the request when ok is false.
+func tokenForm(w http.ResponseWriter, r *http.Request, wait func(*http.Request) bool) (form url.Values, ok bool) {
+	if !allowMethod(w, r, http.MethodPost) {
+		return nil, false
+	}
+	if wait != nil && !wait(r) {
+		return nil, false
+	}
+	return parseForm(w, r)
+}
+
+// serveTokenAndAPI routes the two endpoints of the single-purpose servers (DPoP, user tokens):
+// the token endpoint and everything under /api/.
+func serveTokenAndAPI(w http.ResponseWriter, r *http.Request, token, api http.HandlerFunc) {
+	switch {
+	case r.URL.Path == PathOAuthToken:
+		token(w, r)
+	case strings.HasPrefix(r.URL.Path, "/api/"):
+		api(w, r)
+	default:
+		writeError(w, http.StatusNotFound, "not_found", "no such route")
+	}
 }
 
 // parseForm reads an application/x-www-form-urlencoded body. Query parameters

@@ -90,14 +90,7 @@ func TestPluginBinaryQueryBudgets(t *testing.T) {
 	mock := mockapi.New(mockapi.Config{ClientID: clientID, ClientSecret: clientSecret})
 	srv := httptest.NewServer(mock)
 	t.Cleanup(srv.Close)
-	bin := buildPlugin(t)
-	logs := &syncBuffer{}
-	plug, pid := startPluginPid(t, bin, logs)
-	t.Cleanup(func() {
-		if l := logs.String(); t.Failed() {
-			t.Logf("plugin host log (end):\n%s", l[max(0, len(l)-4000):])
-		}
-	})
+	plug, pid, _ := launchPlugin(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 

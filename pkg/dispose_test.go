@@ -58,14 +58,7 @@ func TestSettingsSavesReleaseConnections(t *testing.T) {
 	mock := mockapi.New(mockapi.Config{ClientID: clientID, ClientSecret: clientSecret})
 	srv := httptest.NewServer(mock)
 	t.Cleanup(srv.Close)
-	bin := buildPlugin(t)
-	logs := &syncBuffer{}
-	plug := startPlugin(t, bin, logs)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("plugin host log (tail):\n%s", tail(logs.String(), 4000))
-		}
-	})
+	plug, _, _ := launchPlugin(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
@@ -145,11 +138,4 @@ func TestSettingsSavesReleaseConnections(t *testing.T) {
 	if g > g0+5 || f > f0+5 {
 		t.Fatalf("8 s after 100 settings saves under load: %d goroutines and %d fds, want the baseline %d and %d (±5): disposed instances keep their connections", g, f, g0, f0)
 	}
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
 }

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,6 +27,8 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
 	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
+
+	"github.com/oauth2rest/oauth2rest-api-datasource/mockapi"
 )
 
 const (
@@ -203,6 +206,22 @@ func startPlugin(t *testing.T, exe string, logs io.Writer) (pluginClients, int) 
 		pid = rc.Pid
 	}
 	return c, pid
+}
+
+// customAPI serves mockapi's custom {token} API for the test; it returns the mock, the API URL and
+// the jsonData of a datasource using it (token from /custom/token sent as X-Token, with
+// X-Client-ID), with extra's keys added.
+func customAPI(t *testing.T, extra map[string]any) (*mockapi.Server, string, map[string]any) {
+	t.Helper()
+	mock := mockapi.New(mockapi.Config{ClientID: clientID, ClientSecret: clientSecret})
+	srv := httptest.NewServer(mock)
+	t.Cleanup(srv.Close)
+	jsonData := map[string]any{"tokenUrl": srv.URL + "/custom/token", "tokenPath": "token", "tokenHeaderName": "X-Token",
+		"tokenHeaderTemplate": "{{token}}", "sendClientIdHeader": true, "clientIdHeaderName": "X-Client-ID"}
+	for k, v := range extra {
+		jsonData[k] = v
+	}
+	return mock, srv.URL + "/custom/api", jsonData
 }
 
 func pluginContext(t *testing.T, id int64, uid, name, apiURL string, jsonData map[string]any, secure map[string]string) *pluginv2.PluginContext {

@@ -9,7 +9,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,8 +17,6 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
-
-	"github.com/oauth2rest/oauth2rest-api-datasource/mockapi"
 )
 
 // processGauges reads the plugin process's go_goroutines and process_open_fds from its own metrics
@@ -55,20 +52,16 @@ func processGauges(ctx context.Context, t *testing.T, plug pluginClients) (gorou
 }
 
 func TestSettingsSavesReleaseConnections(t *testing.T) {
-	mock := mockapi.New(mockapi.Config{ClientID: clientID, ClientSecret: clientSecret})
-	srv := httptest.NewServer(mock)
-	t.Cleanup(srv.Close)
+	mock, apiURL, jsonData := customAPI(t, nil)
 	plug, _, _ := launchPlugin(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
-	jsonData := map[string]any{"tokenUrl": srv.URL + "/custom/token", "tokenPath": "token", "tokenHeaderName": "X-Token",
-		"tokenHeaderTemplate": "{{token}}", "sendClientIdHeader": true, "clientIdHeaderName": "X-Client-ID"}
 	secure := map[string]string{"clientId": clientID, "clientSecret": clientSecret}
-	base := pluginContext(t, 1, "saves", "Saves", srv.URL+"/custom/api", jsonData, secure)
+	base := pluginContext(t, 1, "saves", "Saves", apiURL, jsonData, secure)
 	var current atomic.Pointer[pluginv2.PluginContext]
 	save := func(version int64) {
-		pc := pluginContext(t, 1, "saves", "Saves", srv.URL+"/custom/api", jsonData, secure)
+		pc := pluginContext(t, 1, "saves", "Saves", apiURL, jsonData, secure)
 		pc.DataSourceInstanceSettings.LastUpdatedMS = base.DataSourceInstanceSettings.LastUpdatedMS + version
 		current.Store(pc)
 	}

@@ -10,38 +10,22 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
-
-	"github.com/oauth2rest/oauth2rest-api-datasource/mockapi"
 )
 
 func TestPluginBinary(t *testing.T) {
 	started := time.Now()
-	mock := mockapi.New(mockapi.Config{ClientID: clientID, ClientSecret: clientSecret})
-	srv := httptest.NewServer(mock)
-	t.Cleanup(srv.Close)
-
+	mock, apiURL, jsonData := customAPI(t, map[string]any{"healthCheckPath": "/items"})
 	plug, _, logs := launchPlugin(t)
-
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
-	jsonData := map[string]any{
-		"tokenUrl":            srv.URL + "/custom/token",
-		"tokenPath":           "token",
-		"tokenHeaderName":     "X-Token",
-		"tokenHeaderTemplate": "{{token}}",
-		"sendClientIdHeader":  true,
-		"clientIdHeaderName":  "X-Client-ID",
-		"healthCheckPath":     "/items",
-	}
-	good := pluginContext(t, 1, "custom-ok", "Custom OK", srv.URL+"/custom/api", jsonData,
+	good := pluginContext(t, 1, "custom-ok", "Custom OK", apiURL, jsonData,
 		map[string]string{"clientId": clientID, "clientSecret": clientSecret})
 
 	// (1) Save & test.
@@ -142,7 +126,7 @@ func TestPluginBinary(t *testing.T) {
 	}
 
 	// (5) A second datasource whose client secret is wrong.
-	bad := pluginContext(t, 2, "custom-bad", "Custom wrong secret", srv.URL+"/custom/api", jsonData,
+	bad := pluginContext(t, 2, "custom-bad", "Custom wrong secret", apiURL, jsonData,
 		map[string]string{"clientId": clientID, "clientSecret": wrongSecret})
 	bh := health(ctx, t, plug, bad, nil)
 	if bh.Status != pluginv2.CheckHealthResponse_ERROR {

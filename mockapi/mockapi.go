@@ -337,17 +337,50 @@ func tokenForm(w http.ResponseWriter, r *http.Request, wait func(*http.Request) 
 	return parseForm(w, r)
 }
 
-// serveTokenAndAPI routes the two endpoints of the single-purpose servers (DPoP, user tokens):
-// the token endpoint and everything under /api/.
-func serveTokenAndAPI(w http.ResponseWriter, r *http.Request, token, api http.HandlerFunc) {
+// traffic counts and records the requests of the single-purpose servers (DPoP, user tokens), which
+// have a token endpoint and an API under /api/.
+type traffic struct {
+	tokenRequests, apiRequests atomic.Int64
+	mu                         sync.Mutex
+	lastToken, lastAPI         http.Header
+}
+
+// TokenRequests counts requests to the token endpoint (refused ones and challenges included).
+func (c *traffic) TokenRequests() int64 { return c.tokenRequests.Load() }
+
+// APIRequests counts requests under /api/ (refused ones and challenges included).
+func (c *traffic) APIRequests() int64 { return c.apiRequests.Load() }
+
+// LastTokenHeaders returns the headers of the latest token request.
+func (c *traffic) LastTokenHeaders() http.Header {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastToken.Clone()
+}
+
+// LastAPIHeaders returns the headers of the latest API request.
+func (c *traffic) LastAPIHeaders() http.Header {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastAPI.Clone()
+}
+
+// serve counts and records the request, then routes it to token or api.
+func (c *traffic) serve(w http.ResponseWriter, r *http.Request, token, api http.HandlerFunc) {
+	count, last, handle := &c.tokenRequests, &c.lastToken, token
 	switch {
 	case r.URL.Path == PathOAuthToken:
-		token(w, r)
 	case strings.HasPrefix(r.URL.Path, "/api/"):
-		api(w, r)
+		count, last, handle = &c.apiRequests, &c.lastAPI, api
 	default:
 		writeError(w, http.StatusNotFound, "not_found", "no such route")
+		return
 	}
+	count.Add(1)
+	c.mu.Lock()
+	*last = r.Header.Clone()
+	c.mu.Unlock()
+	handle(w, r)
 }
 
 // parseForm reads an application/x-www-form-urlencoded body. Query parameters

@@ -23,13 +23,12 @@ import (
 type UserServer struct {
 	cfg UserConfig
 
-	tokenRequests, exchanges, apiRequests atomic.Int64
+	traffic
+	exchanges atomic.Int64
 
 	mu      sync.Mutex
 	issued  map[string]issuedToken // tokens from /oauth/token
-	lastAPI http.Header
 	lastTok url.Values
-	lastTH  http.Header
 }
 
 // UserConfig configures a UserServer.
@@ -56,28 +55,8 @@ func NewUser(cfg UserConfig) *UserServer {
 	return &UserServer{cfg: cfg, issued: map[string]issuedToken{}}
 }
 
-// TokenRequests counts requests to /oauth/token; Exchanges counts successful token exchanges.
-func (s *UserServer) TokenRequests() int64 { return s.tokenRequests.Load() }
-
 // Exchanges counts successful token exchanges.
 func (s *UserServer) Exchanges() int64 { return s.exchanges.Load() }
-
-// APIRequests counts requests under /api/.
-func (s *UserServer) APIRequests() int64 { return s.apiRequests.Load() }
-
-// LastAPIHeaders returns the headers of the latest API request.
-func (s *UserServer) LastAPIHeaders() http.Header {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.lastAPI.Clone()
-}
-
-// LastTokenHeaders returns the headers of the latest token request.
-func (s *UserServer) LastTokenHeaders() http.Header {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.lastTH.Clone()
-}
 
 // LastTokenForm returns the form of the latest token request.
 func (s *UserServer) LastTokenForm() url.Values {
@@ -92,16 +71,7 @@ func (s *UserServer) LastTokenForm() url.Values {
 
 // ServeHTTP implements http.Handler.
 func (s *UserServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	serveTokenAndAPI(w, r, func(w http.ResponseWriter, r *http.Request) {
-		s.tokenRequests.Add(1)
-		s.handleToken(w, r)
-	}, func(w http.ResponseWriter, r *http.Request) {
-		s.apiRequests.Add(1)
-		s.mu.Lock()
-		s.lastAPI = r.Header.Clone()
-		s.mu.Unlock()
-		s.handleAPI(w, r)
-	})
+	s.serve(w, r, s.handleToken, s.handleAPI)
 }
 
 func (s *UserServer) handleToken(w http.ResponseWriter, r *http.Request) {
@@ -110,7 +80,7 @@ func (s *UserServer) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	s.lastTok, s.lastTH = form, r.Header.Clone()
+	s.lastTok = form
 	s.mu.Unlock()
 	if id, secret := formOrBasicClient(r, form); !sameClient(id, secret, s.cfg.ClientID, s.cfg.ClientSecret) {
 		writeError(w, http.StatusUnauthorized, "invalid_client", "")

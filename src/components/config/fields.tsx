@@ -61,11 +61,8 @@ export type BoolKey = KeysOf<boolean>;
 export type NumberKey = KeysOf<number>;
 export type SecretKey = Exclude<keyof RestSecureJsonData, number> & string;
 
-/** A setting's field is labelled CONFIG[key], the label the tests find it by; a key needs one to have a field. */
-type Labelled = keyof typeof CONFIG;
-
-/** What a field bound to key k shows besides its label: a tooltip saying what it does, with an example. */
-type FieldTip<K> = Omit<FieldText, 'label'> & { k: K & Labelled };
+/** A field bound to key k is labelled CONFIG[k] (the label the tests find it by) and has a tooltip with an example. */
+type FieldTip<K> = Omit<FieldText, 'label'> & { k: K & keyof typeof CONFIG };
 
 /** What every field shows: its label and a tooltip saying what it does, with an example. */
 export interface FieldText {

@@ -180,6 +180,35 @@ const toggle = (page, name) => label(page, name).check({ force: true });
 const button = (page, name) => page.getByRole('button', { name, exact: true }).click();
 const expand = (page, title) => button(page, `Expand section ${title}`);
 
+/** Adds rows to a key/value list editor: { name, value }, or { name, secret } marked secure first. */
+/** Adds column n to the query's column list; name and timeFormat are left empty when absent. */
+async function addColumn(page, n, { selector, name, type, timeFormat }) {
+  await button(page, QUERY.addColumn);
+  await fill(page, `Column ${n} selector`, selector);
+  if (name !== undefined) {
+    await fill(page, `Column ${n} name`, name);
+  }
+  await page
+    .getByRole('radiogroup', { name: `Column ${n} type` })
+    .getByRole('radio', { name: type, exact: true })
+    .check();
+  if (timeFormat !== undefined) {
+    await fill(page, `Column ${n} time format`, timeFormat);
+  }
+}
+
+async function addRows(page, list, rows) {
+  for (const [i, row] of rows.entries()) {
+    const fields = listRow(list, i + 1);
+    await button(page, addButton(list));
+    await fill(page, fields.name, row.name);
+    if (row.secret !== undefined) {
+      await toggle(page, fields.secure);
+    }
+    await fill(page, fields.value, row.secret ?? row.value);
+  }
+}
+
 /** Every input and textarea on the page has an accessible label. */
 async function unlabelledControls(page) {
   return page.evaluate(() =>
@@ -243,13 +272,10 @@ async function fillEveryConfigField(page) {
   await fill(page, CONFIG.issuer, 'https://auth.example.com');
   await label(page, CONFIG.usePkce).uncheck({ force: true }); // on by default
   await fill(page, CONFIG.refreshToken, SECRETS.refreshToken);
-  await button(page, addButton(LIST.authParams));
-  await fill(page, listRow(LIST.authParams, 1).name, 'prompt');
-  await fill(page, listRow(LIST.authParams, 1).value, 'consent');
-  await button(page, addButton(LIST.authParams));
-  await fill(page, listRow(LIST.authParams, 2).name, 'login_hint');
-  await toggle(page, listRow(LIST.authParams, 2).secure);
-  await fill(page, listRow(LIST.authParams, 2).value, SECRETS['authParam.login_hint']);
+  await addRows(page, LIST.authParams, [
+    { name: 'prompt', value: 'consent' },
+    { name: 'login_hint', secret: SECRETS['authParam.login_hint'] },
+  ]);
   await fill(page, CONFIG.tokenUrl, 'https://api.example.com/auth/token');
   await fill(page, CONFIG.clientId, SECRETS.clientId);
   await fill(page, CONFIG.clientSecret, SECRETS.clientSecret);
@@ -263,16 +289,11 @@ async function fillEveryConfigField(page) {
   await toggle(page, CONFIG.omitGrantType);
   await fill(page, CONFIG.clientIdParam, 'clientId');
   await fill(page, CONFIG.clientSecretParam, 'clientSecret');
-  await button(page, addButton(LIST.tokenParams));
-  await fill(page, listRow(LIST.tokenParams, 1).name, 'tenant');
-  await fill(page, listRow(LIST.tokenParams, 1).value, 'acme');
-  await button(page, addButton(LIST.tokenParams));
-  await fill(page, listRow(LIST.tokenParams, 2).name, 'api_key');
-  await toggle(page, listRow(LIST.tokenParams, 2).secure);
-  await fill(page, listRow(LIST.tokenParams, 2).value, SECRETS['tokenParam.api_key']);
-  await button(page, addButton(LIST.tokenHeaders));
-  await fill(page, listRow(LIST.tokenHeaders, 1).name, 'X-Tenant');
-  await fill(page, listRow(LIST.tokenHeaders, 1).value, 'acme');
+  await addRows(page, LIST.tokenParams, [
+    { name: 'tenant', value: 'acme' },
+    { name: 'api_key', secret: SECRETS['tokenParam.api_key'] },
+  ]);
+  await addRows(page, LIST.tokenHeaders, [{ name: 'X-Tenant', value: 'acme' }]);
   // Client authentication last: HTTP Basic hides the parameter names
   await radio(page, 'HTTP Basic');
   ok((await label(page, CONFIG.clientIdParam).count()) === 0, 'Client ID parameter is hidden with HTTP Basic');
@@ -302,13 +323,10 @@ async function fillEveryConfigField(page) {
   await fill(page, CONFIG.dpopPrivateKey, SECRETS.dpopPrivateKey);
   // Headers
   await expand(page, SECTION.headers);
-  await button(page, addButton(LIST.headers));
-  await fill(page, listRow(LIST.headers, 1).name, 'Accept');
-  await fill(page, listRow(LIST.headers, 1).value, 'application/json');
-  await button(page, addButton(LIST.headers));
-  await fill(page, listRow(LIST.headers, 2).name, 'X-Api-Key');
-  await toggle(page, listRow(LIST.headers, 2).secure);
-  await fill(page, listRow(LIST.headers, 2).value, SECRETS['header.X-Api-Key']);
+  await addRows(page, LIST.headers, [
+    { name: 'Accept', value: 'application/json' },
+    { name: 'X-Api-Key', secret: SECRETS['header.X-Api-Key'] },
+  ]);
   // Request policy and limits
   await toggle(page, CONFIG.allowPost);
   await fill(page, CONFIG.postPathPatterns, '/search\n/graphql');
@@ -554,28 +572,12 @@ async function queryScenario(browser, baseUrl, problems) {
     await fill(page, QUERY.path, '/items/$id');
     await radio(page, 'POST');
     await fill(page, QUERY.body, '{"from": "${__from}"}');
-    await button(page, addButton(LIST.queryParams));
-    await fill(page, listRow(LIST.queryParams, 1).name, 'limit');
-    await fill(page, listRow(LIST.queryParams, 1).value, '100');
-    await button(page, addButton(LIST.queryHeaders));
-    await fill(page, listRow(LIST.queryHeaders, 1).name, 'Accept');
-    await fill(page, listRow(LIST.queryHeaders, 1).value, 'application/json');
+    await addRows(page, LIST.queryParams, [{ name: 'limit', value: '100' }]);
+    await addRows(page, LIST.queryHeaders, [{ name: 'Accept', value: 'application/json' }]);
     await fill(page, QUERY.rootSelector, '$.data.items');
     await radio(page, 'Time series');
-    await button(page, QUERY.addColumn);
-    await fill(page, 'Column 1 selector', 'createdAt');
-    await fill(page, 'Column 1 name', 'Time');
-    await page
-      .getByRole('radiogroup', { name: 'Column 1 type' })
-      .getByRole('radio', { name: 'Time', exact: true })
-      .check();
-    await fill(page, 'Column 1 time format', 'rfc3339');
-    await button(page, QUERY.addColumn);
-    await fill(page, 'Column 2 selector', 'price');
-    await page
-      .getByRole('radiogroup', { name: 'Column 2 type' })
-      .getByRole('radio', { name: 'Number', exact: true })
-      .check();
+    await addColumn(page, 1, { selector: 'createdAt', name: 'Time', type: 'Time', timeFormat: 'rfc3339' });
+    await addColumn(page, 2, { selector: 'price', type: 'Number' });
     await button(page, QUERY.runQuery);
   });
   await check('query: edits produce the expected query', async () => {

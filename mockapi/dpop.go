@@ -4,14 +4,12 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,14 +33,13 @@ import (
 type DPoPServer struct {
 	cfg DPoPConfig
 
-	tokenRequests, apiRequests      atomic.Int64
-	tokenChallenges, apiChallenges  atomic.Int64
-	mu                              sync.Mutex
-	tokens                          map[string]dpopToken // access token -> binding
-	jtis                            map[string]time.Time // seen jti -> when it may be forgotten
-	tokenNonce, apiNonce            string
-	refusals                        []string
-	lastAPIHeaders, lastTokenHeader http.Header
+	traffic
+	tokenChallenges, apiChallenges atomic.Int64
+	mu                             sync.Mutex
+	tokens                         map[string]dpopToken // access token -> binding
+	jtis                           map[string]time.Time // seen jti -> when it may be forgotten
+	tokenNonce, apiNonce           string
+	refusals                       []string
 }
 
 // DPoPConfig configures a DPoPServer.
@@ -72,12 +69,6 @@ func NewDPoP(cfg DPoPConfig) *DPoPServer {
 		tokenNonce: newToken(), apiNonce: newToken()}
 }
 
-// TokenRequests counts requests to the token endpoint (challenges included).
-func (s *DPoPServer) TokenRequests() int64 { return s.tokenRequests.Load() }
-
-// APIRequests counts requests under /api/ (challenges included).
-func (s *DPoPServer) APIRequests() int64 { return s.apiRequests.Load() }
-
 // NonceChallenges counts use_dpop_nonce answers of the token endpoint and of the API.
 func (s *DPoPServer) NonceChallenges() (token, api int64) {
 	return s.tokenChallenges.Load(), s.apiChallenges.Load()
@@ -88,20 +79,6 @@ func (s *DPoPServer) Refusals() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.refusals...)
-}
-
-// LastAPIHeaders returns the headers of the latest API request.
-func (s *DPoPServer) LastAPIHeaders() http.Header {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.lastAPIHeaders.Clone()
-}
-
-// LastTokenHeaders returns the headers of the latest token request.
-func (s *DPoPServer) LastTokenHeaders() http.Header {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.lastTokenHeader.Clone()
 }
 
 // RotateNonces replaces both nonces: the next proof carrying an old one is challenged.
@@ -128,38 +105,15 @@ func (s *DPoPServer) refuse(why string) {
 
 // ServeHTTP implements http.Handler.
 func (s *DPoPServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch {
-	case r.URL.Path == PathOAuthToken:
-		s.tokenRequests.Add(1)
-		s.mu.Lock()
-		s.lastTokenHeader = r.Header.Clone()
-		s.mu.Unlock()
-		s.handleToken(w, r)
-	case strings.HasPrefix(r.URL.Path, "/api/"):
-		s.apiRequests.Add(1)
-		s.mu.Lock()
-		s.lastAPIHeaders = r.Header.Clone()
-		s.mu.Unlock()
-		s.handleAPI(w, r)
-	default:
-		writeError(w, http.StatusNotFound, "not_found", "no such route")
-	}
+	s.serve(w, r, s.handleToken, s.handleAPI)
 }
 
 func (s *DPoPServer) handleToken(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodPost) {
-		return
-	}
-	form, ok := parseForm(w, r)
+	form, ok := tokenForm(w, r, nil)
 	if !ok {
 		return
 	}
-	id, secret := form.Get("client_id"), form.Get("client_secret")
-	if u, p, basic := r.BasicAuth(); basic {
-		id, _ = url.QueryUnescape(u)
-		secret, _ = url.QueryUnescape(p)
-	}
-	if subtle.ConstantTimeCompare([]byte(id), []byte(s.cfg.ClientID))&subtle.ConstantTimeCompare([]byte(secret), []byte(s.cfg.ClientSecret)) != 1 {
+	if id, secret := formOrBasicClient(r, form); !sameClient(id, secret, s.cfg.ClientID, s.cfg.ClientSecret) {
 		writeError(w, http.StatusUnauthorized, "invalid_client", "")
 		return
 	}

@@ -197,13 +197,7 @@ type standardTokenResponse struct {
 // handleCustomToken serves POST /custom/token: credentials and grant_type in a
 // form body, reply {"token": "..."}.
 func (s *Server) handleCustomToken(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodPost) {
-		return
-	}
-	if !s.delay(r) {
-		return
-	}
-	form, ok := parseForm(w, r)
+	form, ok := tokenForm(w, r, s.delay)
 	if !ok {
 		return
 	}
@@ -225,13 +219,7 @@ func (s *Server) handleCustomToken(w http.ResponseWriter, r *http.Request) {
 
 // handleStandardToken serves POST /oauth/token (RFC 6749 section 4.4).
 func (s *Server) handleStandardToken(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodPost) {
-		return
-	}
-	if !s.delay(r) {
-		return
-	}
-	form, ok := parseForm(w, r)
+	form, ok := tokenForm(w, r, s.delay)
 	if !ok {
 		return
 	}
@@ -315,10 +303,84 @@ func (s *Server) delay(r *http.Request) bool {
 }
 
 func (s *Server) validClient(id, secret string) bool {
-	// Evaluate both comparisons to keep timing independent of which differs.
-	idOK := subtle.ConstantTimeCompare([]byte(id), []byte(s.clientID))
-	secretOK := subtle.ConstantTimeCompare([]byte(secret), []byte(s.clientSecret))
+	return sameClient(id, secret, s.clientID, s.clientSecret)
+}
+
+// sameClient compares client credentials, evaluating both comparisons so that the timing does not
+// tell which one differs.
+func sameClient(id, secret, wantID, wantSecret string) bool {
+	idOK := subtle.ConstantTimeCompare([]byte(id), []byte(wantID))
+	secretOK := subtle.ConstantTimeCompare([]byte(secret), []byte(wantSecret))
 	return idOK&secretOK == 1
+}
+
+// formOrBasicClient returns the client id and secret of a token request from HTTP Basic when
+// present (RFC 6749 section 2.3.1: both parts form-urlencoded first), else from the form body.
+func formOrBasicClient(r *http.Request, form url.Values) (id, secret string) {
+	if u, p, basic := r.BasicAuth(); basic {
+		id, _ = url.QueryUnescape(u)
+		secret, _ = url.QueryUnescape(p)
+		return id, secret
+	}
+	return form.Get("client_id"), form.Get("client_secret")
+}
+
+// tokenForm does what every token endpoint does first: POST only, then wait (nil: no wait; false:
+// the client went away), then read the form body. It has answered the request when ok is false.
+func tokenForm(w http.ResponseWriter, r *http.Request, wait func(*http.Request) bool) (form url.Values, ok bool) {
+	if !allowMethod(w, r, http.MethodPost) {
+		return nil, false
+	}
+	if wait != nil && !wait(r) {
+		return nil, false
+	}
+	return parseForm(w, r)
+}
+
+// traffic counts and records the requests of the single-purpose servers (DPoP, user tokens), which
+// have a token endpoint and an API under /api/.
+type traffic struct {
+	tokenRequests, apiRequests atomic.Int64
+	mu                         sync.Mutex
+	lastToken, lastAPI         http.Header
+}
+
+// TokenRequests counts requests to the token endpoint (refused ones and challenges included).
+func (c *traffic) TokenRequests() int64 { return c.tokenRequests.Load() }
+
+// APIRequests counts requests under /api/ (refused ones and challenges included).
+func (c *traffic) APIRequests() int64 { return c.apiRequests.Load() }
+
+// LastTokenHeaders returns the headers of the latest token request.
+func (c *traffic) LastTokenHeaders() http.Header {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastToken.Clone()
+}
+
+// LastAPIHeaders returns the headers of the latest API request.
+func (c *traffic) LastAPIHeaders() http.Header {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastAPI.Clone()
+}
+
+// serve counts and records the request, then routes it to token or api.
+func (c *traffic) serve(w http.ResponseWriter, r *http.Request, token, api http.HandlerFunc) {
+	count, last, handle := &c.tokenRequests, &c.lastToken, token
+	switch {
+	case r.URL.Path == PathOAuthToken:
+	case strings.HasPrefix(r.URL.Path, "/api/"):
+		count, last, handle = &c.apiRequests, &c.lastAPI, api
+	default:
+		writeError(w, http.StatusNotFound, "not_found", "no such route")
+		return
+	}
+	count.Add(1)
+	c.mu.Lock()
+	*last = r.Header.Clone()
+	c.mu.Unlock()
+	handle(w, r)
 }
 
 // parseForm reads an application/x-www-form-urlencoded body. Query parameters

@@ -1,7 +1,6 @@
 package mockapi
 
 import (
-	"crypto/subtle"
 	"net/http"
 	"net/url"
 	"strings"
@@ -24,13 +23,12 @@ import (
 type UserServer struct {
 	cfg UserConfig
 
-	tokenRequests, exchanges, apiRequests atomic.Int64
+	traffic
+	exchanges atomic.Int64
 
 	mu      sync.Mutex
 	issued  map[string]issuedToken // tokens from /oauth/token
-	lastAPI http.Header
 	lastTok url.Values
-	lastTH  http.Header
 }
 
 // UserConfig configures a UserServer.
@@ -57,28 +55,8 @@ func NewUser(cfg UserConfig) *UserServer {
 	return &UserServer{cfg: cfg, issued: map[string]issuedToken{}}
 }
 
-// TokenRequests counts requests to /oauth/token; Exchanges counts successful token exchanges.
-func (s *UserServer) TokenRequests() int64 { return s.tokenRequests.Load() }
-
 // Exchanges counts successful token exchanges.
 func (s *UserServer) Exchanges() int64 { return s.exchanges.Load() }
-
-// APIRequests counts requests under /api/.
-func (s *UserServer) APIRequests() int64 { return s.apiRequests.Load() }
-
-// LastAPIHeaders returns the headers of the latest API request.
-func (s *UserServer) LastAPIHeaders() http.Header {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.lastAPI.Clone()
-}
-
-// LastTokenHeaders returns the headers of the latest token request.
-func (s *UserServer) LastTokenHeaders() http.Header {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.lastTH.Clone()
-}
 
 // LastTokenForm returns the form of the latest token request.
 func (s *UserServer) LastTokenForm() url.Values {
@@ -93,38 +71,18 @@ func (s *UserServer) LastTokenForm() url.Values {
 
 // ServeHTTP implements http.Handler.
 func (s *UserServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch {
-	case r.URL.Path == PathOAuthToken:
-		s.tokenRequests.Add(1)
-		s.handleToken(w, r)
-	case strings.HasPrefix(r.URL.Path, "/api/"):
-		s.apiRequests.Add(1)
-		s.mu.Lock()
-		s.lastAPI = r.Header.Clone()
-		s.mu.Unlock()
-		s.handleAPI(w, r)
-	default:
-		writeError(w, http.StatusNotFound, "not_found", "no such route")
-	}
+	s.serve(w, r, s.handleToken, s.handleAPI)
 }
 
 func (s *UserServer) handleToken(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodPost) {
-		return
-	}
-	form, ok := parseForm(w, r)
+	form, ok := tokenForm(w, r, nil)
 	if !ok {
 		return
 	}
 	s.mu.Lock()
-	s.lastTok, s.lastTH = form, r.Header.Clone()
+	s.lastTok = form
 	s.mu.Unlock()
-	id, secret := form.Get("client_id"), form.Get("client_secret")
-	if u, p, basic := r.BasicAuth(); basic {
-		id, _ = url.QueryUnescape(u)
-		secret, _ = url.QueryUnescape(p)
-	}
-	if subtle.ConstantTimeCompare([]byte(id), []byte(s.cfg.ClientID))&subtle.ConstantTimeCompare([]byte(secret), []byte(s.cfg.ClientSecret)) != 1 {
+	if id, secret := formOrBasicClient(r, form); !sameClient(id, secret, s.cfg.ClientID, s.cfg.ClientSecret) {
 		writeError(w, http.StatusUnauthorized, "invalid_client", "")
 		return
 	}

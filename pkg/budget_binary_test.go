@@ -10,7 +10,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -20,8 +19,6 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
-
-	"github.com/oauth2rest/oauth2rest-api-datasource/mockapi"
 )
 
 // procStatusKB reads a "VmHWM:   1234 kB" line of /proc/<pid>/status.
@@ -87,22 +84,11 @@ func TestPluginBinaryQueryBudgets(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("reads /proc and relies on the Linux rlimit of the jq worker")
 	}
-	mock := mockapi.New(mockapi.Config{ClientID: clientID, ClientSecret: clientSecret})
-	srv := httptest.NewServer(mock)
-	t.Cleanup(srv.Close)
-	bin := buildPlugin(t)
-	logs := &syncBuffer{}
-	plug, pid := startPluginPid(t, bin, logs)
-	t.Cleanup(func() {
-		if l := logs.String(); t.Failed() {
-			t.Logf("plugin host log (end):\n%s", l[max(0, len(l)-4000):])
-		}
-	})
+	_, apiURL, base := customAPI(t, map[string]any{"jqTimeout": "2s"})
+	plug, pid, _ := launchPlugin(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 
-	base := map[string]any{"tokenUrl": srv.URL + "/custom/token", "tokenPath": "token", "tokenHeaderName": "X-Token",
-		"tokenHeaderTemplate": "{{token}}", "sendClientIdHeader": true, "clientIdHeaderName": "X-Client-ID", "jqTimeout": "2s"}
 	withKeys := func(kv ...any) map[string]any {
 		jd := map[string]any{}
 		for k, v := range base {
@@ -115,7 +101,7 @@ func TestPluginBinaryQueryBudgets(t *testing.T) {
 	}
 	secure := map[string]string{"clientId": clientID, "clientSecret": clientSecret}
 	viewer := func(id int64, uid string, jd map[string]any) *pluginv2.PluginContext {
-		pc := pluginContext(t, id, uid, uid, srv.URL+"/custom/api", jd, secure)
+		pc := pluginContext(t, id, uid, uid, apiURL, jd, secure)
 		pc.User = &pluginv2.User{Login: "viewer", Name: "Viewer", Role: "Viewer"}
 		return pc
 	}

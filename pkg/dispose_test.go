@@ -9,7 +9,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,8 +17,6 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
-
-	"github.com/oauth2rest/oauth2rest-api-datasource/mockapi"
 )
 
 // processGauges reads the plugin process's go_goroutines and process_open_fds from its own metrics
@@ -55,27 +52,16 @@ func processGauges(ctx context.Context, t *testing.T, plug pluginClients) (gorou
 }
 
 func TestSettingsSavesReleaseConnections(t *testing.T) {
-	mock := mockapi.New(mockapi.Config{ClientID: clientID, ClientSecret: clientSecret})
-	srv := httptest.NewServer(mock)
-	t.Cleanup(srv.Close)
-	bin := buildPlugin(t)
-	logs := &syncBuffer{}
-	plug := startPlugin(t, bin, logs)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("plugin host log (tail):\n%s", tail(logs.String(), 4000))
-		}
-	})
+	mock, apiURL, jsonData := customAPI(t, nil)
+	plug, _, _ := launchPlugin(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
-	jsonData := map[string]any{"tokenUrl": srv.URL + "/custom/token", "tokenPath": "token", "tokenHeaderName": "X-Token",
-		"tokenHeaderTemplate": "{{token}}", "sendClientIdHeader": true, "clientIdHeaderName": "X-Client-ID"}
 	secure := map[string]string{"clientId": clientID, "clientSecret": clientSecret}
-	base := pluginContext(t, 1, "saves", "Saves", srv.URL+"/custom/api", jsonData, secure)
+	base := pluginContext(t, 1, "saves", "Saves", apiURL, jsonData, secure)
 	var current atomic.Pointer[pluginv2.PluginContext]
 	save := func(version int64) {
-		pc := pluginContext(t, 1, "saves", "Saves", srv.URL+"/custom/api", jsonData, secure)
+		pc := pluginContext(t, 1, "saves", "Saves", apiURL, jsonData, secure)
 		pc.DataSourceInstanceSettings.LastUpdatedMS = base.DataSourceInstanceSettings.LastUpdatedMS + version
 		current.Store(pc)
 	}
@@ -145,11 +131,4 @@ func TestSettingsSavesReleaseConnections(t *testing.T) {
 	if g > g0+5 || f > f0+5 {
 		t.Fatalf("8 s after 100 settings saves under load: %d goroutines and %d fds, want the baseline %d and %d (±5): disposed instances keep their connections", g, f, g0, f0)
 	}
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
 }

@@ -7,14 +7,11 @@ package main_test
 
 import (
 	"context"
-	"errors"
-	"io"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
 
 	"github.com/oauth2rest/oauth2rest-api-datasource/mockapi"
@@ -30,66 +27,6 @@ func userHeaders(tok string) map[string]string {
 	return map[string]string{"Authorization": "Bearer " + tok, "X-Id-Token": aliceIDToken}
 }
 
-func queryOnce(ctx context.Context, t *testing.T, c pluginClients, pc *pluginv2.PluginContext, headers map[string]string, path string) (*data.Frame, string) {
-	t.Helper()
-	resp, err := c.data.QueryData(ctx, &pluginv2.QueryDataRequest{PluginContext: pc, Headers: headers,
-		Queries: []*pluginv2.DataQuery{{RefId: "A", Json: []byte(`{"path":"` + path + `"}`),
-			TimeRange: &pluginv2.TimeRange{FromEpochMS: time.Now().Add(-time.Hour).UnixMilli(), ToEpochMS: time.Now().UnixMilli()}}}})
-	if err != nil {
-		t.Fatalf("QueryData: %v", err)
-	}
-	r := resp.Responses["A"]
-	if r.Error != "" {
-		return nil, r.Error
-	}
-	if len(r.Frames) != 1 {
-		t.Fatalf("QueryData: %d frames", len(r.Frames))
-	}
-	f, err := data.UnmarshalArrowFrame(r.Frames[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f, ""
-}
-
-func resourceAs(ctx context.Context, t *testing.T, c pluginClients, pc *pluginv2.PluginContext, path, auth string) (int, string) {
-	t.Helper()
-	h := map[string]*pluginv2.StringList{"Accept": {Values: []string{"application/json"}}}
-	if auth != "" {
-		h["Authorization"] = &pluginv2.StringList{Values: []string{auth}}
-	}
-	stream, err := c.resource.CallResource(ctx, &pluginv2.CallResourceRequest{PluginContext: pc, Path: path, Method: "GET",
-		Url: "/api/datasources/uid/" + pc.DataSourceInstanceSettings.Uid + "/resources/" + path, Headers: h})
-	if err != nil {
-		t.Fatal(err)
-	}
-	code := 0
-	var body []byte
-	for {
-		msg, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if code == 0 {
-			code = int(msg.Code)
-		}
-		body = append(body, msg.Body...)
-	}
-	return code, string(body)
-}
-
-func health(ctx context.Context, t *testing.T, c pluginClients, pc *pluginv2.PluginContext, headers map[string]string) *pluginv2.CheckHealthResponse {
-	t.Helper()
-	h, err := c.diagnostics.CheckHealth(ctx, &pluginv2.CheckHealthRequest{PluginContext: pc, Headers: headers})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
-}
-
 func TestPluginBinaryIdentity(t *testing.T) {
 	users := mockapi.NewUser(mockapi.UserConfig{ClientID: clientID, ClientSecret: clientSecret, Audience: "api://items",
 		Users: map[string]string{aliceToken: "Alice", bobToken: "Bob"}})
@@ -99,14 +36,7 @@ func TestPluginBinaryIdentity(t *testing.T) {
 	dsrv := httptest.NewServer(strict)
 	t.Cleanup(dsrv.Close)
 
-	bin := buildPlugin(t)
-	logs := &syncBuffer{}
-	plug := startPlugin(t, bin, logs)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("plugin host log:\n%s", logs.String())
-		}
-	})
+	plug, _, logs := launchPlugin(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var exposed []string // every error, health message and reply the user could see
@@ -132,7 +62,8 @@ func TestPluginBinaryIdentity(t *testing.T) {
 				t.Fatalf("API saw Authorization %q, X-Id-Token %q", seen.Get("Authorization"), seen.Get("X-Id-Token"))
 			}
 		}
-		code, body := resourceAs(ctx, t, plug, pc, "proxy/whoami", "Bearer "+aliceToken)
+		code, _, raw := callResource(ctx, t, plug, pc, "GET", "proxy/whoami", "Bearer "+aliceToken)
+		body := string(raw)
 		exposed = append(exposed, body)
 		if code != 200 || !strings.Contains(body, `"user":"Alice"`) {
 			t.Fatalf("proxy as Alice: %d %s", code, body)
@@ -142,7 +73,8 @@ func TestPluginBinaryIdentity(t *testing.T) {
 		apiBefore, tokBefore := users.APIRequests(), users.TokenRequests()
 		_, errText := queryOnce(ctx, t, plug, pc, nil, "/items")
 		h = health(ctx, t, plug, pc, nil)
-		code, body = resourceAs(ctx, t, plug, pc, "proxy/items", "")
+		code, _, raw = callResource(ctx, t, plug, pc, "GET", "proxy/items", "")
+		body = string(raw)
 		exposed = append(exposed, errText, h.Message, body)
 		const want = "sign in to Grafana with OAuth to use this datasource"
 		if !strings.Contains(errText, want) || !strings.Contains(h.Message, want) || h.Status != pluginv2.CheckHealthResponse_ERROR || code != 401 || !strings.Contains(body, want) {

@@ -10,274 +10,38 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
-	"net/http/httptest"
-	"os/exec"
-	"path/filepath"
-	"regexp"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/grafana/grafana-plugin-sdk-go/backend/grpcplugin"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
-	"github.com/hashicorp/go-hclog"
-	goplugin "github.com/hashicorp/go-plugin"
-
-	"github.com/oauth2rest/oauth2rest-api-datasource/mockapi"
 )
-
-const (
-	pluginID     = "oauth2rest-api-datasource"
-	clientID     = "demo-client"
-	clientSecret = "s3cr3t-value"
-	wrongSecret  = "wr0ng-s3cr3t-guess"
-)
-
-// hex32 matches a token as the mock issues them (16 random bytes, hex encoded).
-var hex32 = regexp.MustCompile(`[0-9a-fA-F]{32}`)
-
-// syncBuffer collects the plugin's log output, which go-plugin writes from its own goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// pluginClients are the gRPC clients Grafana uses for a backend datasource.
-type pluginClients struct {
-	diagnostics grpcplugin.DiagnosticsClient
-	data        grpcplugin.DataClient
-	resource    grpcplugin.ResourceClient
-}
-
-// buildPlugin compiles the package in the current directory (pkg/) with the go binary that runs
-// this test.
-func buildPlugin(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "gpx_oauth2rest_test")
-	if runtime.GOOS == "windows" {
-		bin += ".exe"
-	}
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	// A cold build (empty GOCACHE) of the SDK, gRPC, Arrow and OpenTelemetry takes minutes on a slow
-	// machine: allow up to 8 minutes, but stop a minute before the go test -timeout would kill us so
-	// the build output is still reported.
-	timeout := 8 * time.Minute
-	if dl, ok := t.Deadline(); ok {
-		timeout = min(timeout, time.Until(dl)-time.Minute)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, goBin, "build", "-o", bin, ".")
-	cmd.Dir = "." // go test runs in the package directory: pkg/
-	start := time.Now()
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build of the plugin failed after %s: %v\n%s", time.Since(start).Round(time.Millisecond), err, out)
-	}
-	t.Logf("built plugin binary in %s", time.Since(start).Round(time.Millisecond))
-	return bin
-}
-
-// startPlugin launches the binary as Grafana does and dispenses the three plugin services.
-func startPlugin(t *testing.T, bin string, logs io.Writer) pluginClients {
-	t.Helper()
-	c, _ := startPluginPid(t, bin, logs)
-	return c
-}
-
-// startPluginPid is startPlugin that also returns the plugin's process id.
-func startPluginPid(t *testing.T, bin string, logs io.Writer) (pluginClients, int) {
-	t.Helper()
-	logger := hclog.New(&hclog.LoggerOptions{
-		Name:   "plugin-host",
-		Level:  hclog.Debug,
-		Output: logs,
-	})
-	client := goplugin.NewClient(&goplugin.ClientConfig{
-		HandshakeConfig: goplugin.HandshakeConfig{
-			ProtocolVersion:  grpcplugin.ProtocolVersion,
-			MagicCookieKey:   grpcplugin.MagicCookieKey,
-			MagicCookieValue: grpcplugin.MagicCookieValue,
-		},
-		VersionedPlugins: map[int]goplugin.PluginSet{
-			grpcplugin.ProtocolVersion: {
-				"diagnostics": &grpcplugin.DiagnosticsGRPCPlugin{},
-				"resource":    &grpcplugin.ResourceGRPCPlugin{},
-				"data":        &grpcplugin.DataGRPCPlugin{},
-			},
-		},
-		Cmd:              exec.Command(bin),
-		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
-		Logger:           logger,
-		StartTimeout:     30 * time.Second,
-	})
-	t.Cleanup(client.Kill)
-
-	rpc, err := client.Client()
-	if err != nil {
-		t.Fatalf("starting the plugin over go-plugin: %v", err)
-	}
-	if got := client.NegotiatedVersion(); got != grpcplugin.ProtocolVersion {
-		t.Fatalf("negotiated protocol version %d, want %d", got, grpcplugin.ProtocolVersion)
-	}
-	if p := client.Protocol(); p != goplugin.ProtocolGRPC {
-		t.Fatalf("negotiated protocol %q, want grpc", p)
-	}
-	dispense := func(name string) any {
-		raw, err := rpc.Dispense(name)
-		if err != nil {
-			t.Fatalf("dispensing %q: %v", name, err)
-		}
-		return raw
-	}
-	var c pluginClients
-	var ok bool
-	if c.diagnostics, ok = dispense("diagnostics").(grpcplugin.DiagnosticsClient); !ok {
-		t.Fatal("diagnostics plugin is not a DiagnosticsClient")
-	}
-	if c.data, ok = dispense("data").(grpcplugin.DataClient); !ok {
-		t.Fatal("data plugin is not a DataClient")
-	}
-	if c.resource, ok = dispense("resource").(grpcplugin.ResourceClient); !ok {
-		t.Fatal("resource plugin is not a ResourceClient")
-	}
-	pid := 0
-	if rc := client.ReattachConfig(); rc != nil {
-		pid = rc.Pid
-	}
-	return c, pid
-}
-
-func pluginContext(t *testing.T, id int64, uid, name, apiURL string, jsonData map[string]any, secure map[string]string) *pluginv2.PluginContext {
-	t.Helper()
-	jd, err := json.Marshal(jsonData)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &pluginv2.PluginContext{
-		OrgId:    1,
-		PluginId: pluginID,
-		User:     &pluginv2.User{Login: "admin", Name: "Admin", Role: "Admin"},
-		DataSourceInstanceSettings: &pluginv2.DataSourceInstanceSettings{
-			Id:                      id,
-			Uid:                     uid,
-			Name:                    name,
-			Url:                     apiURL,
-			JsonData:                jd,
-			DecryptedSecureJsonData: secure,
-			LastUpdatedMS:           time.Now().UnixMilli(),
-		},
-	}
-}
-
-// callResource sends one CallResource request and gathers the streamed reply.
-func callResource(ctx context.Context, t *testing.T, c grpcplugin.ResourceClient, pc *pluginv2.PluginContext, method, path string) (int, map[string][]string, []byte) {
-	t.Helper()
-	stream, err := c.CallResource(ctx, &pluginv2.CallResourceRequest{
-		PluginContext: pc,
-		Path:          path,
-		Method:        method,
-		Url:           "/api/datasources/uid/" + pc.DataSourceInstanceSettings.Uid + "/resources/" + path,
-		Headers:       map[string]*pluginv2.StringList{"Accept": {Values: []string{"application/json"}}},
-	})
-	if err != nil {
-		t.Fatalf("CallResource %s %s: %v", method, path, err)
-	}
-	code := 0
-	headers := map[string][]string{}
-	var body []byte
-	for {
-		msg, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("CallResource %s %s: receiving: %v", method, path, err)
-		}
-		if code == 0 {
-			code = int(msg.Code)
-			for k, v := range msg.Headers {
-				headers[k] = v.GetValues()
-			}
-		}
-		body = append(body, msg.Body...)
-	}
-	return code, headers, body
-}
-
-func headerValue(h map[string][]string, name string) string {
-	for k, v := range h {
-		if strings.EqualFold(k, name) && len(v) > 0 {
-			return v[0]
-		}
-	}
-	return ""
-}
 
 func TestPluginBinary(t *testing.T) {
 	started := time.Now()
-	mock := mockapi.New(mockapi.Config{ClientID: clientID, ClientSecret: clientSecret})
-	srv := httptest.NewServer(mock)
-	t.Cleanup(srv.Close)
-
-	bin := buildPlugin(t)
-	logs := &syncBuffer{}
-	plug := startPlugin(t, bin, logs)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("plugin host log:\n%s", logs.String())
-		}
-	})
-
+	mock, apiURL, jsonData := customAPI(t, map[string]any{"healthCheckPath": "/items"})
+	plug, _, logs := launchPlugin(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
-	jsonData := map[string]any{
-		"tokenUrl":            srv.URL + "/custom/token",
-		"tokenPath":           "token",
-		"tokenHeaderName":     "X-Token",
-		"tokenHeaderTemplate": "{{token}}",
-		"sendClientIdHeader":  true,
-		"clientIdHeaderName":  "X-Client-ID",
-		"healthCheckPath":     "/items",
-	}
-	good := pluginContext(t, 1, "custom-ok", "Custom OK", srv.URL+"/custom/api", jsonData,
+	good := pluginContext(t, 1, "custom-ok", "Custom OK", apiURL, jsonData,
 		map[string]string{"clientId": clientID, "clientSecret": clientSecret})
 
 	// (1) Save & test.
-	health, err := plug.diagnostics.CheckHealth(ctx, &pluginv2.CheckHealthRequest{PluginContext: good})
-	if err != nil {
-		t.Fatalf("CheckHealth: %v", err)
-	}
-	if health.Status != pluginv2.CheckHealthResponse_OK {
-		t.Fatalf("CheckHealth status = %v (%q), want OK", health.Status, health.Message)
+	gh := health(ctx, t, plug, good, nil)
+	if gh.Status != pluginv2.CheckHealthResponse_OK {
+		t.Fatalf("CheckHealth status = %v (%q), want OK", gh.Status, gh.Message)
 	}
 	for _, want := range []string{"Token obtained", "API answered 200"} {
-		if !strings.Contains(health.Message, want) {
-			t.Errorf("CheckHealth message %q does not contain %q", health.Message, want)
+		if !strings.Contains(gh.Message, want) {
+			t.Errorf("CheckHealth message %q does not contain %q", gh.Message, want)
 		}
 	}
-	if strings.Contains(health.Message, clientSecret) || hex32.MatchString(health.Message) {
-		t.Errorf("CheckHealth message leaks a secret or token: %q", health.Message)
+	if strings.Contains(gh.Message, clientSecret) || hex32.MatchString(gh.Message) {
+		t.Errorf("CheckHealth message leaks a secret or token: %q", gh.Message)
 	}
-	t.Logf("CheckHealth: %v %q", health.Status, health.Message)
+	t.Logf("CheckHealth: %v %q", gh.Status, gh.Message)
 
 	// (2) A query, as the query editor sends it.
 	now := time.Now()
@@ -334,7 +98,7 @@ func TestPluginBinary(t *testing.T) {
 	}
 
 	// (3) The token status route of the frontend.
-	code, hdr, body := callResource(ctx, t, plug.resource, good, "GET", "token/status")
+	code, hdr, body := callResource(ctx, t, plug, good, "GET", "token/status", "")
 	if code != 200 {
 		t.Fatalf("GET token/status: code %d, body %s", code, body)
 	}
@@ -362,12 +126,9 @@ func TestPluginBinary(t *testing.T) {
 	}
 
 	// (5) A second datasource whose client secret is wrong.
-	bad := pluginContext(t, 2, "custom-bad", "Custom wrong secret", srv.URL+"/custom/api", jsonData,
+	bad := pluginContext(t, 2, "custom-bad", "Custom wrong secret", apiURL, jsonData,
 		map[string]string{"clientId": clientID, "clientSecret": wrongSecret})
-	bh, err := plug.diagnostics.CheckHealth(ctx, &pluginv2.CheckHealthRequest{PluginContext: bad})
-	if err != nil {
-		t.Fatalf("CheckHealth (wrong secret): %v", err)
-	}
+	bh := health(ctx, t, plug, bad, nil)
 	if bh.Status != pluginv2.CheckHealthResponse_ERROR {
 		t.Errorf("CheckHealth (wrong secret) status = %v, want ERROR (message %q)", bh.Status, bh.Message)
 	}

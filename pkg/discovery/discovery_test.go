@@ -148,7 +148,8 @@ func TestMetadataChecks(t *testing.T) {
 	}
 }
 
-func TestMetadataCallerCancel(t *testing.T) {
+// silentServer never answers: each request waits until the client gives up or the test ends.
+func silentServer(t *testing.T) *httptest.Server {
 	block := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -158,6 +159,11 @@ func TestMetadataCallerCancel(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { close(block) })
+	return srv
+}
+
+func TestMetadataCallerCancel(t *testing.T) {
+	srv := silentServer(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := New(srv.URL, http.DefaultClient).Metadata(ctx); err == nil || !strings.Contains(err.Error(), "gave up waiting") {
@@ -167,15 +173,7 @@ func TestMetadataCallerCancel(t *testing.T) {
 
 // TestMetadataFetchIsBounded: a server that never answers costs at most the timeout.
 func TestMetadataFetchIsBounded(t *testing.T) {
-	block := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-block:
-		case <-r.Context().Done():
-		}
-	}))
-	t.Cleanup(srv.Close)
-	t.Cleanup(func() { close(block) })
+	srv := silentServer(t)
 	c := New(srv.URL, http.DefaultClient)
 	c.timeout = 50 * time.Millisecond
 	if _, err := c.Metadata(context.Background()); err == nil || !strings.Contains(err.Error(), "no answer within 50ms") {

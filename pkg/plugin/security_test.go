@@ -229,6 +229,14 @@ const (
 	modeStraddle                 // 400 quoting one value so that a 300-character cut falls inside it
 )
 
+// serveTokenFront serves a tokenFront before mock's token endpoint at mockPath, until the test ends.
+func serveTokenFront(t *testing.T, mock http.Handler, mockPath string) (*tokenFront, *httptest.Server) {
+	front := &tokenFront{mock: mock, mockPath: mockPath}
+	srv := httptest.NewServer(front)
+	t.Cleanup(srv.Close)
+	return front, srv
+}
+
 type tokenFront struct {
 	mock     http.Handler
 	mockPath string
@@ -441,9 +449,7 @@ func TestSecretHygiene(t *testing.T) {
 	})
 
 	t.Run("token endpoint echoing the request", func(t *testing.T) {
-		front := &tokenFront{mock: f.mock, mockPath: mockapi.PathCustomToken}
-		fsrv := httptest.NewServer(front)
-		defer fsrv.Close()
+		front, fsrv := serveTokenFront(t, f.mock, mockapi.PathCustomToken)
 		for _, style := range []struct {
 			name  string
 			extra map[string]any
@@ -511,9 +517,7 @@ func TestSecretHygiene(t *testing.T) {
 	})
 
 	t.Run("authorization code: connect, refresh, re-auth", func(t *testing.T) {
-		front := &tokenFront{mock: f.mock, mockPath: mockapi.PathOAuthToken}
-		fsrv := httptest.NewServer(front)
-		defer fsrv.Close()
+		front, fsrv := serveTokenFront(t, f.mock, mockapi.PathOAuthToken)
 		s := f.authCodeSettings(nil)
 		var jd map[string]any
 		json.Unmarshal(s.JSONData, &jd)

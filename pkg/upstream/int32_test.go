@@ -4,7 +4,6 @@ package upstream_test
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -17,16 +16,7 @@ import (
 // GOARCH=386 (scripts/test-all.sh does).
 func TestDoDeclaredLengthAbove32BitInt(t *testing.T) {
 	const declared int64 = 3_000_000_000 // > math.MaxInt32, < maxResponseBytes below
-	rc := &recorder{reply: func(w http.ResponseWriter, r *http.Request, n int) {
-		conn, buf, err := w.(http.Hijacker).Hijack()
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer conn.Close()
-		fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n{}", declared)
-		_ = buf.Flush()
-	}}
+	rc := &recorder{reply: rawReply(t, declared, []byte("{}"))}
 	srv := newServer(t, rc)
 	cfg := testConfig(t, srv.URL)
 	cfg.MaxResponseBytes = 4 << 30

@@ -486,6 +486,21 @@ func TestDoResponseSize(t *testing.T) {
 	}
 }
 
+// rawReply writes a 200 reply by hand on the hijacked connection, declaring a Content-Length of
+// declared whatever body holds, then closes: net/http would not send such a reply.
+func rawReply(t *testing.T, declared int64, body []byte) func(http.ResponseWriter, *http.Request, int) {
+	return func(w http.ResponseWriter, r *http.Request, n int) {
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", declared, body)
+		_ = buf.Flush()
+	}
+}
+
 // A reply that declares its length is read into one buffer of that size; a connection that ends
 // before the declared length is an error, never a silently shorter body.
 func TestDoDeclaredLength(t *testing.T) {
@@ -500,16 +515,7 @@ func TestDoDeclaredLength(t *testing.T) {
 		{"cut short", 700, 300, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rc := &recorder{reply: func(w http.ResponseWriter, r *http.Request, n int) {
-				conn, buf, err := w.(http.Hijacker).Hijack()
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				defer conn.Close()
-				fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", tc.declared, bytes.Repeat([]byte("a"), tc.sent))
-				_ = buf.Flush()
-			}}
+			rc := &recorder{reply: rawReply(t, int64(tc.declared), bytes.Repeat([]byte("a"), tc.sent))}
 			srv := newServer(t, rc)
 			resp, err := upstream.New(testConfig(t, srv.URL), &fakeSource{}, &http.Client{}, nil).Do(context.Background(), upstream.Request{Path: "/x"})
 			if tc.wantError {

@@ -66,7 +66,6 @@ export function AssertionFields({ grant, keySource, onKeySource }: Props) {
     <>
       <RadioField<ClientAuth>
         k="clientAuth"
-        label={CONFIG.clientAuth}
         tip="In request body / HTTP Basic: client id and secret. Private key JWT and Secret JWT: a short-lived signed assertion instead of the secret (RFC 7523). mTLS: the TLS client certificate (RFC 8705)."
         example="Private key JWT for Azure AD certificate credentials"
         options={jwtBearer ? [...CLIENT_AUTH_OPTIONS, NONE_OPTION] : CLIENT_AUTH_OPTIONS}
@@ -105,7 +104,6 @@ export function AssertionFields({ grant, keySource, onKeySource }: Props) {
       {serviceAccount && (
         <SecretField
           k="serviceAccountKey"
-          label={CONFIG.serviceAccountKey}
           tip="The service account's JSON key, pasted whole. Stored encrypted."
           example='{"type": "service_account", "client_email": "…", "private_key": "…"}'
           placeholder='{"type": "service_account", …}'
@@ -116,7 +114,6 @@ export function AssertionFields({ grant, keySource, onKeySource }: Props) {
         <>
           <SecretField
             k="privateKey"
-            label={CONFIG.privateKey}
             tip="PEM private key (RSA 2048+ or EC P-256) that signs the assertions. Stored encrypted."
             example="-----BEGIN PRIVATE KEY-----…"
             placeholder="Begins with -----BEGIN PRIVATE KEY-----"
@@ -124,7 +121,6 @@ export function AssertionFields({ grant, keySource, onKeySource }: Props) {
           />
           <RadioField<JwtAlg>
             k="jwtAlg"
-            label={CONFIG.jwtAlg}
             tip="RS256 or PS256 with an RSA key, ES256 with an EC P-256 key."
             example="PS256 for FAPI profiles"
             options={ALG_OPTIONS}
@@ -132,7 +128,6 @@ export function AssertionFields({ grant, keySource, onKeySource }: Props) {
           />
           <TextField
             k="jwtKeyId"
-            label={CONFIG.jwtKeyId}
             tip="Sent as the kid header of the assertion, when the server needs it to find the public key."
             example="2024-signing-key"
             placeholder="optional"
@@ -143,14 +138,12 @@ export function AssertionFields({ grant, keySource, onKeySource }: Props) {
         <>
           <TextField
             k="jwtIssuer"
-            label={CONFIG.jwtIssuer}
             tip="The assertion's iss claim. Default: the client id (required when no client id is set)."
             example="grafana@example.iam.gserviceaccount.com"
             placeholder="client id"
           />
           <TextField
             k="jwtSubject"
-            label={CONFIG.jwtSubject}
             tip="The assertion's sub claim: the user or service the token is for. Default: the issuer."
             example="integration-user@example.com"
             placeholder="issuer"
@@ -160,7 +153,6 @@ export function AssertionFields({ grant, keySource, onKeySource }: Props) {
       {assertion && (
         <TextField
           k="jwtAudience"
-          label={CONFIG.jwtAudience}
           tip="The assertion's aud claim. Default: the token URL; some servers want their issuer instead."
           example="https://idp.example.com/realms/main"
           placeholder="token URL"

@@ -2,7 +2,6 @@ import React from 'react';
 import { Box, Stack, Text } from '@grafana/ui';
 
 import { OAuthConnect } from '../OAuthConnect';
-import { CONFIG } from '../selectors';
 import { SecretField, SwitchField, TextField, useSettings } from './fields';
 import { SecureList } from './SecureList';
 
@@ -13,28 +12,24 @@ export function AuthCodeFields() {
     <>
       <TextField
         k="redirectUrl"
-        label={CONFIG.redirectUrl}
         tip="Callback URL sent to the provider. Leave empty to use the one shown below (derived from Grafana's root_url); set it when a proxy rewrites URLs."
         example="https://grafana.example.com/api/datasources/uid/abc/resources/oauth/callback"
         placeholder="derived from Grafana root_url"
       />
       <TextField
         k="issuer"
-        label={CONFIG.issuer}
         tip="Expected iss on the callback (RFC 9207). Default: the origin of the authorization URL (the issuer URL with discovery). When set, a callback without iss is refused."
         example="https://auth.example.com"
         placeholder="origin of the authorization URL"
       />
       <SwitchField
         k="usePkce"
-        label={CONFIG.usePkce}
         tip="Send a PKCE S256 challenge (RFC 7636). Leave on unless the provider rejects it."
         example="on"
         defaultValue
       />
       <SecretField
         k="refreshToken"
-        label={CONFIG.refreshToken}
         tip="Optional refresh token obtained elsewhere; used until Connect gives a newer one. Stored encrypted."
         example="1//0gLx…"
         placeholder="optional"

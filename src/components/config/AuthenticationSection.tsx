@@ -4,7 +4,7 @@ import { ConfigSection } from '@grafana/plugin-ui';
 import { CONFIG_DEFAULTS, ClientAuth, GrantType } from '../../types';
 import { Settings, setJsonValue } from '../configHelpers';
 import { hasPlaceholder } from '../presets';
-import { CONFIG, SECTION } from '../selectors';
+import { SECTION } from '../selectors';
 import { AssertionFields, KeySource, clientAuthOf } from './AssertionFields';
 import { AuthCodeFields } from './AuthCodeFields';
 import { RadioField, SecretField, TextField, useSettings } from './fields';
@@ -62,7 +62,6 @@ export function AuthenticationSection() {
     <ConfigSection title={SECTION.authentication} description="OAuth2 grant: where and how to get a token.">
       <RadioField<GrantType>
         k="grantType"
-        label={CONFIG.grantType}
         tip="Client credentials: the plugin gets tokens with the client id and secret alone. Authorization code: an admin signs in at the provider once (Connect); the plugin then refreshes the token itself. JWT bearer: the plugin signs an assertion with a private key or a Google service-account key."
         example="Authorization code for APIs that act on behalf of a user"
         options={GRANT_OPTIONS}
@@ -71,7 +70,6 @@ export function AuthenticationSection() {
       />
       <TextField
         k="issuerUrl"
-        label={CONFIG.issuerUrl}
         tip="OIDC / RFC 8414 discovery: the plugin reads <issuer>/.well-known/openid-configuration and fills the token and authorization URLs left empty. The metadata's issuer must equal this URL."
         example="https://keycloak.example.com/realms/acme"
         placeholder="optional: discovery"
@@ -80,7 +78,6 @@ export function AuthenticationSection() {
       {grant === 'authorization_code' && (
         <TextField
           k="authUrl"
-          label={CONFIG.authUrl}
           tip="The provider's authorization endpoint, where the admin signs in."
           example="https://auth.example.com/oauth2/authorize"
           placeholder={discovered ? 'from discovery' : 'https://auth.example.com/oauth2/authorize'}
@@ -89,7 +86,6 @@ export function AuthenticationSection() {
       )}
       <TextField
         k="tokenUrl"
-        label={CONFIG.tokenUrl}
         tip="Token endpoint (http or https) the client credentials are posted to."
         example="https://auth.example.com/oauth2/token"
         placeholder={
@@ -105,7 +101,6 @@ export function AuthenticationSection() {
       {(grant !== 'jwt_bearer' || clientAuth !== 'none') && (
         <SecretField
           k="clientId"
-          label={CONFIG.clientId}
           tip="OAuth2 client id (application id). Stored encrypted."
           example="3f2b9c1e-grafana"
           placeholder="Client ID"
@@ -114,7 +109,6 @@ export function AuthenticationSection() {
       {SECRET_METHODS.includes(clientAuth) && (
         <SecretField
           k="clientSecret"
-          label={CONFIG.clientSecret}
           tip="OAuth2 client secret. Stored encrypted and never shown again."
           example="s3cr3t-from-your-provider"
           placeholder="Client secret"
@@ -122,21 +116,18 @@ export function AuthenticationSection() {
       )}
       <TextField
         k="scopes"
-        label={CONFIG.scopes}
         tip="Space-separated scopes sent as the scope parameter (commas also accepted)."
         example="read:items write:items"
         placeholder="optional"
       />
       <TextField
         k="audience"
-        label={CONFIG.audience}
         tip="Sent as the audience parameter when set (Auth0 and others)."
         example="https://api.example.com"
         placeholder="optional"
       />
       <TextField
         k="resource"
-        label={CONFIG.resource}
         tip="Sent as the resource parameter (RFC 8707, Azure AD v1) when set."
         example="https://management.azure.com/"
         placeholder="optional"

@@ -34,7 +34,6 @@ export function ConnectionSection() {
       />
       <TextField
         k="healthCheckPath"
-        label={CONFIG.healthCheckPath}
         tip="Path (relative to the API base URL) that Save & test calls with the token; empty = only the token is checked."
         example="/me"
         placeholder="optional"

@@ -1,7 +1,7 @@
 import React from 'react';
 import { ConfigSection } from '@grafana/plugin-ui';
 
-import { CONFIG, SECTION } from '../selectors';
+import { SECTION } from '../selectors';
 import { NumberField, RadioField, SecretField, SwitchField, TextField, useInitiallyOpen, useSettings } from './fields';
 
 const SHARED_STORE_OPTIONS: Array<{ label: string; value: string }> = [
@@ -22,7 +22,6 @@ export function HaSection() {
     >
       <RadioField<string>
         k="sharedStore"
-        label={CONFIG.sharedStore}
         tip="None: each Grafana replica caches its own tokens. Redis: replicas share tokens and refresh them once."
         example="Redis with three Grafana replicas and a rate-limited token endpoint"
         options={SHARED_STORE_OPTIONS}
@@ -30,38 +29,27 @@ export function HaSection() {
       />
       {jsonData.sharedStore === 'redis' && (
         <>
-          <TextField
-            k="redisAddress"
-            label={CONFIG.redisAddress}
-            tip="Redis host:port."
-            example="redis:6379"
-            placeholder="redis:6379"
-            required
-          />
+          <TextField k="redisAddress" tip="Redis host:port." example="redis:6379" placeholder="redis:6379" required />
           <TextField
             k="redisUsername"
-            label={CONFIG.redisUsername}
             tip="Redis 6 ACL user; empty for the default user."
             example="grafana"
             placeholder="optional"
           />
           <SecretField
             k="redisPassword"
-            label={CONFIG.redisPassword}
             tip="Redis password. Stored encrypted."
             example="from your Redis deployment"
             placeholder="optional"
           />
-          <NumberField k="redisDb" label={CONFIG.redisDb} tip="Redis database number." example="2" placeholder="0" />
+          <NumberField k="redisDb" tip="Redis database number." example="2" placeholder="0" />
           <SwitchField
             k="redisTls"
-            label={CONFIG.redisTls}
             tip="Connect to Redis with TLS (server name from the address)."
             example="on for a managed Redis"
           />
           <TextField
             k="redisKeyPrefix"
-            label={CONFIG.redisKeyPrefix}
             tip="Prefix of every key the plugin writes."
             example="grafana-prod:oauth2rest:"
             placeholder="oauth2rest:"

@@ -3,7 +3,7 @@ import { ConfigSection } from '@grafana/plugin-ui';
 import { Box, Text } from '@grafana/ui';
 
 import { Settings, dropSecret, setJsonValue } from '../configHelpers';
-import { CONFIG, SECTION } from '../selectors';
+import { SECTION } from '../selectors';
 import { SecretField, SwitchField, TextField, useInitiallyOpen, useSettings } from './fields';
 
 /** Turning a mode off also drops the settings that only mean something with it on (the backend refuses them). */
@@ -37,7 +37,6 @@ export function IdentitySection() {
     >
       <SwitchField
         k="oauthPassThru"
-        label={CONFIG.oauthPassThru}
         tip="Grafana forwards the signed-in user's OAuth token and the plugin sends it to the API in the token placement below, so the API applies that user's permissions. Users must sign in to Grafana with OAuth."
         example="on for an API that enforces per-user permissions"
         onToggle={passThru}
@@ -52,7 +51,6 @@ export function IdentitySection() {
           </Box>
           <SwitchField
             k="tokenExchange"
-            label={CONFIG.tokenExchange}
             tip="Exchange the user's token at the token URL (RFC 8693 token exchange, with the client's credentials) for a token for the API, instead of forwarding it as is."
             example="on when the API wants tokens for its own audience"
             onToggle={exchange}
@@ -60,7 +58,6 @@ export function IdentitySection() {
           {jsonData.tokenExchange && (
             <TextField
               k="tokenExchangeAudience"
-              label={CONFIG.tokenExchangeAudience}
               tip="Sent as the audience of the exchange: the API the new token is for."
               example="https://api.example.com"
               placeholder="optional"
@@ -71,7 +68,6 @@ export function IdentitySection() {
       {canBind ? (
         <SwitchField
           k="dpop"
-          label={CONFIG.dpop}
           tip="Bind tokens to a key (RFC 9449): every token and API request carries a DPoP proof, so a stolen token is useless. The provider must support DPoP."
           example="on for Okta, Auth0 or Keycloak 26 with DPoP required"
           onToggle={dpop}
@@ -84,7 +80,6 @@ export function IdentitySection() {
       {canBind && jsonData.dpop && (
         <SecretField
           k="dpopPrivateKey"
-          label={CONFIG.dpopPrivateKey}
           tip="Optional EC P-256 PEM key for the proofs. Empty: a key is generated per data source instance (a new one after each restart or settings save). Stored encrypted."
           example="-----BEGIN EC PRIVATE KEY-----…"
           placeholder="optional: generated"

@@ -5,39 +5,34 @@ import { CONFIG_DEFAULTS } from '../../types';
 import { CONFIG, SECTION } from '../selectors';
 import { NumberField, NumberKey, SHORT_WIDTH, TextField, useInitiallyOpen } from './fields';
 
-/** The output budgets of one query: key, label, tooltip, default (docs/configuration.md). */
-const BUDGETS: Array<{ k: NumberKey; label: string; tip: string; example: string; placeholder: string }> = [
+/** The output budgets of one query: key (labelled CONFIG[key]), tooltip, default (docs/configuration.md). */
+const BUDGETS: Array<{ k: NumberKey & keyof typeof CONFIG; tip: string; example: string; placeholder: string }> = [
   {
     k: 'queryMemoryMiB',
-    label: CONFIG.queryMemoryMiB,
     tip: 'Memory cap of one query’s jq run, in MiB (64 to 16384); a query over it gets an error naming the limit.',
     example: '512',
     placeholder: String(CONFIG_DEFAULTS.queryMemoryMiB),
   },
   {
     k: 'maxRows',
-    label: CONFIG.maxRows,
     tip: 'Most rows one query returns (up to 10 000 000).',
     example: '100000',
     placeholder: '1000000',
   },
   {
     k: 'maxCells',
-    label: CONFIG.maxCells,
     tip: 'Most cells (rows × columns) one query returns (up to 100 000 000).',
     example: '1000000',
     placeholder: '5000000',
   },
   {
     k: 'maxColumns',
-    label: CONFIG.maxColumns,
     tip: 'Most columns one frame has (up to 100 000).',
     example: '200',
     placeholder: '1000',
   },
   {
     k: 'maxColumnNameLength',
-    label: CONFIG.maxColumnNameLength,
     tip: 'Longest column name, in bytes (16 to 65 536); nested objects make long names.',
     example: '128',
     placeholder: '256',
@@ -56,7 +51,6 @@ export function LimitsSection() {
     >
       <TextField
         k="jqTimeout"
-        label={CONFIG.jqTimeout}
         tip="Time one jq program may run (Go duration, 100ms to 5m); it is stopped when over."
         example="30s"
         placeholder={CONFIG_DEFAULTS.jqTimeout}

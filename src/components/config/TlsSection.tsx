@@ -2,7 +2,7 @@ import React from 'react';
 import { ConfigSection } from '@grafana/plugin-ui';
 
 import { CONFIG_DEFAULTS } from '../../types';
-import { CONFIG, SECTION } from '../selectors';
+import { SECTION } from '../selectors';
 import { NumberField, SHORT_WIDTH, SecretField, SwitchField, TextField, useInitiallyOpen, useSettings } from './fields';
 
 const CERTIFICATE = { example: '-----BEGIN CERTIFICATE-----…', placeholder: 'Begins with -----BEGIN CERTIFICATE-----' };
@@ -31,43 +31,27 @@ export function TlsSection() {
     >
       <SwitchField
         k="tlsSkipVerify"
-        label={CONFIG.tlsSkipVerify}
         tip="Accept any server certificate. Insecure: use only for tests against self-signed servers."
         example="on for https://localhost:8443"
       />
       <SwitchField
         k="tlsAuthWithCACert"
-        label={CONFIG.tlsAuthWithCACert}
         tip="Verify the servers against your own CA certificate instead of the system roots."
         example="on for a company CA"
       />
       {jsonData.tlsAuthWithCACert && (
-        <SecretField
-          k="tlsCACert"
-          label={CONFIG.tlsCACert}
-          tip="PEM CA certificate. Stored encrypted."
-          {...CERTIFICATE}
-          multiline
-        />
+        <SecretField k="tlsCACert" tip="PEM CA certificate. Stored encrypted." {...CERTIFICATE} multiline />
       )}
       <SwitchField
         k="tlsAuth"
-        label={CONFIG.tlsAuth}
         tip="Present a client certificate (mutual TLS), to the API and the token endpoint (client authentication mTLS)."
         example="on when the server asks for a client certificate"
       />
       {jsonData.tlsAuth && (
         <>
-          <SecretField
-            k="tlsClientCert"
-            label={CONFIG.tlsClientCert}
-            tip="PEM client certificate. Stored encrypted."
-            {...CERTIFICATE}
-            multiline
-          />
+          <SecretField k="tlsClientCert" tip="PEM client certificate. Stored encrypted." {...CERTIFICATE} multiline />
           <SecretField
             k="tlsClientKey"
-            label={CONFIG.tlsClientKey}
             tip="PEM private key of the client certificate. Stored encrypted."
             example="-----BEGIN PRIVATE KEY-----…"
             placeholder="Begins with -----BEGIN PRIVATE KEY-----"
@@ -77,14 +61,12 @@ export function TlsSection() {
       )}
       <TextField
         k="serverName"
-        label={CONFIG.serverName}
         tip="Server name expected in the certificate (and sent as SNI) when it differs from the URL's host."
         example="api.internal.example.com"
         placeholder="optional"
       />
       <TextField
         k="timeout"
-        label={CONFIG.timeout}
         tip="Timeout of one API request (Go duration)."
         example="1m"
         placeholder={CONFIG_DEFAULTS.timeout}
@@ -92,7 +74,6 @@ export function TlsSection() {
       />
       <TextField
         k="tokenTimeout"
-        label={CONFIG.tokenTimeout}
         tip="Timeout of one token request (Go duration)."
         example="10s"
         placeholder={CONFIG_DEFAULTS.tokenTimeout}
@@ -100,7 +81,6 @@ export function TlsSection() {
       />
       <NumberField
         k="maxResponseBytes"
-        label={CONFIG.maxResponseBytes}
         tip="Largest API reply body accepted, in bytes."
         example="33554432 (32 MiB)"
         placeholder={String(CONFIG_DEFAULTS.maxResponseBytes)}

@@ -5,7 +5,7 @@ import { ConfigSection } from '@grafana/plugin-ui';
 import { Box, Text, useStyles2 } from '@grafana/ui';
 
 import { CONFIG_DEFAULTS, RestDataSourceOptions, TokenPlacement } from '../../types';
-import { CONFIG, SECTION } from '../selectors';
+import { SECTION } from '../selectors';
 import { RadioField, SwitchField, TextField, useSettings } from './fields';
 
 const PLACEMENT_OPTIONS: Array<{ label: string; value: TokenPlacement; description: string }> = [
@@ -40,7 +40,6 @@ export function TokenPlacementSection() {
     <ConfigSection title={SECTION.tokenPlacement} description="How the token is sent on API requests.">
       <RadioField<TokenPlacement>
         k="tokenPlacement"
-        label={CONFIG.tokenPlacement}
         tip="Header (the default) or a query parameter, for APIs that only take ?access_token=… A token in a URL can end up in proxy and server logs: prefer the header when the API accepts it."
         example="Query parameter for an API that wants ?api_key=<token>"
         options={PLACEMENT_OPTIONS}
@@ -49,7 +48,6 @@ export function TokenPlacementSection() {
       {placement === 'query' ? (
         <TextField
           k="tokenQueryParam"
-          label={CONFIG.tokenQueryParam}
           tip="Name of the query parameter that carries the token."
           example="api_key"
           placeholder={CONFIG_DEFAULTS.tokenQueryParam}
@@ -58,14 +56,12 @@ export function TokenPlacementSection() {
         <>
           <TextField
             k="tokenHeaderName"
-            label={CONFIG.tokenHeaderName}
             tip="Header that carries the token on API requests."
             example="X-Token"
             placeholder={CONFIG_DEFAULTS.tokenHeaderName}
           />
           <TextField
             k="tokenHeaderTemplate"
-            label={CONFIG.tokenHeaderTemplate}
             tip="Value of that header; {{token}} is replaced by the token. Use {{token}} alone for a bare token."
             example="Token {{token}}"
             placeholder={CONFIG_DEFAULTS.tokenHeaderTemplate}
@@ -74,14 +70,12 @@ export function TokenPlacementSection() {
       )}
       <SwitchField
         k="sendClientIdHeader"
-        label={CONFIG.sendClientIdHeader}
         tip="Also send the client id in a header on every API request."
         example="on for IBM API Connect"
       />
       {jsonData.sendClientIdHeader && (
         <TextField
           k="clientIdHeaderName"
-          label={CONFIG.clientIdHeaderName}
           tip="Header name used for the client id."
           example="X-IBM-Client-Id"
           placeholder={CONFIG_DEFAULTS.clientIdHeaderName}

@@ -2,7 +2,7 @@ import React from 'react';
 import { ConfigSection } from '@grafana/plugin-ui';
 
 import { CONFIG_DEFAULTS, TokenLocation } from '../../types';
-import { CONFIG, SECTION } from '../selectors';
+import { SECTION } from '../selectors';
 import { RadioField, SHORT_WIDTH, TextField, useInitiallyOpen, useSettings } from './fields';
 
 const TOKEN_LOCATION_OPTIONS: Array<{ label: string; value: TokenLocation }> = [
@@ -35,7 +35,6 @@ export function TokenReplySection() {
     >
       <RadioField<TokenLocation>
         k="tokenLocation"
-        label={CONFIG.tokenLocation}
         tip="Body: the token is at the token path of the reply body. Header: the token is in a response header."
         example="Header for OpenStack Keystone (X-Subject-Token)"
         options={TOKEN_LOCATION_OPTIONS}
@@ -44,7 +43,6 @@ export function TokenReplySection() {
       {location === 'header' ? (
         <TextField
           k="tokenResponseHeader"
-          label={CONFIG.tokenResponseHeader}
           tip="Response header that holds the token."
           example="X-Subject-Token"
           placeholder="X-Subject-Token"
@@ -52,7 +50,6 @@ export function TokenReplySection() {
       ) : (
         <TextField
           k="tokenPath"
-          label={CONFIG.tokenPath}
           tip="Path of the token in the reply body: dotted (items.0.token) or RFC 9535 JSONPath."
           example="$.data.accessToken"
           placeholder={CONFIG_DEFAULTS.tokenPath}
@@ -60,49 +57,42 @@ export function TokenReplySection() {
       )}
       <TextField
         k="expiresInPath"
-        label={CONFIG.expiresInPath}
         tip="Path of the lifetime in seconds (number or numeric string)."
         example="data.expiresIn"
         placeholder={CONFIG_DEFAULTS.expiresInPath}
       />
       <TextField
         k="expiresAtPath"
-        label={CONFIG.expiresAtPath}
         tip="Path of an absolute expiry: epoch seconds, epoch milliseconds or RFC 3339. Wins over expires in."
         example="expires_on"
         placeholder="optional"
       />
       <TextField
         k="issuedAtPath"
-        label={CONFIG.issuedAtPath}
         tip="Path of the issue time (epoch s/ms or RFC 3339); the lifetime counts from it."
         example="issued_at"
         placeholder="optional"
       />
       <TextField
         k="refreshTokenPath"
-        label={CONFIG.refreshTokenPath}
         tip="Path of a refresh token in the reply, if the server sends one."
         example="data.refreshToken"
         placeholder={CONFIG_DEFAULTS.refreshTokenPath}
       />
       <TextField
         k="successPath"
-        label={CONFIG.successPath}
         tip="Path of a field that says whether the token request succeeded (for endpoints that answer 200 with an error body)."
         example="status.code"
         placeholder="optional"
       />
       <TextField
         k="successValue"
-        label={CONFIG.successValue}
         tip="Value at the success path that means success (compared as text)."
         example="0"
         placeholder="true"
       />
       <TextField
         k="defaultTokenLifetime"
-        label={CONFIG.defaultTokenLifetime}
         tip="Lifetime assumed when the reply gives no expiry (Go duration)."
         example="30m"
         placeholder={CONFIG_DEFAULTS.defaultTokenLifetime}

@@ -3,7 +3,7 @@ import { ConfigSection } from '@grafana/plugin-ui';
 import { Stack, Text } from '@grafana/ui';
 
 import { CONFIG_DEFAULTS, TokenRequestEncoding } from '../../types';
-import { CONFIG, SECTION } from '../selectors';
+import { SECTION } from '../selectors';
 import { clientAuthOf } from './AssertionFields';
 import { RadioField, SwitchField, TextField, useInitiallyOpen, useSettings } from './fields';
 import { SecureList } from './SecureList';
@@ -33,7 +33,6 @@ export function TokenRequestSection() {
     >
       <RadioField<TokenRequestEncoding>
         k="tokenRequestEncoding"
-        label={CONFIG.tokenRequestEncoding}
         tip="Token request body: Form (application/x-www-form-urlencoded, the OAuth2 standard) or JSON."
         example='JSON sends {"grant_type":"client_credentials","client_id":"…"}'
         options={ENCODING_OPTIONS}
@@ -41,7 +40,6 @@ export function TokenRequestSection() {
       />
       <SwitchField
         k="omitGrantType"
-        label={CONFIG.omitGrantType}
         tip="Do not send grant_type at all (some custom JSON token endpoints reject unknown keys)."
         example="on for an endpoint that only accepts {clientId, clientSecret}"
       />
@@ -49,14 +47,12 @@ export function TokenRequestSection() {
         <>
           <TextField
             k="clientIdParam"
-            label={CONFIG.clientIdParam}
             tip="Name of the parameter that carries the client id."
             example="clientId"
             placeholder={CONFIG_DEFAULTS.clientIdParam}
           />
           <TextField
             k="clientSecretParam"
-            label={CONFIG.clientSecretParam}
             tip="Name of the parameter that carries the client secret."
             example="clientSecret"
             placeholder={CONFIG_DEFAULTS.clientSecretParam}

@@ -13,6 +13,7 @@ import {
 
 import { RestDataSourceOptions, RestSecureJsonData } from '../../types';
 import { Settings, resetSecureValue, setJsonValue, setSecureValue } from '../configHelpers';
+import { CONFIG } from '../selectors';
 
 export const LABEL_WIDTH = 28;
 export const INPUT_WIDTH = 48;
@@ -59,6 +60,9 @@ export type StringKey = KeysOf<string>;
 export type BoolKey = KeysOf<boolean>;
 export type NumberKey = KeysOf<number>;
 export type SecretKey = Exclude<keyof RestSecureJsonData, number> & string;
+
+/** A field bound to key k is labelled CONFIG[k] (the label the tests find it by) and has a tooltip with an example. */
+type FieldTip<K> = Omit<FieldText, 'label'> & { k: K & keyof typeof CONFIG };
 
 /** What every field shows: its label and a tooltip saying what it does, with an example. */
 export interface FieldText {
@@ -115,12 +119,12 @@ export function TextField({
   width = INPUT_WIDTH,
   required,
   error,
-  ...text
-}: FieldText & { k: StringKey; placeholder?: string; width?: number; required?: boolean; error?: string }) {
+  ...tip
+}: FieldTip<StringKey> & { placeholder?: string; width?: number; required?: boolean; error?: string }) {
   const { jsonData, setJson } = useSettings();
   const id = `config-${k}`;
   return (
-    <Row {...text} htmlFor={id} error={error} required={required}>
+    <Row label={CONFIG[k]} {...tip} htmlFor={id} error={error} required={required}>
       <Input
         id={id}
         value={(jsonData[k] as string | undefined) ?? ''}
@@ -138,12 +142,12 @@ export function NumberField({
   k,
   placeholder,
   min = 0,
-  ...text
-}: FieldText & { k: NumberKey; placeholder?: string; min?: number }) {
+  ...tip
+}: FieldTip<NumberKey> & { placeholder?: string; min?: number }) {
   const { jsonData, setJson } = useSettings();
   const id = `config-${k}`;
   return (
-    <Row {...text} htmlFor={id}>
+    <Row label={CONFIG[k]} {...tip} htmlFor={id}>
       <Input
         id={id}
         type="number"
@@ -166,13 +170,13 @@ export function SwitchField({
   k,
   defaultValue = false,
   onToggle,
-  ...text
-}: FieldText & { k: BoolKey; defaultValue?: boolean; onToggle?: (options: Settings, on: boolean) => Settings }) {
+  ...tip
+}: FieldTip<BoolKey> & { defaultValue?: boolean; onToggle?: (options: Settings, on: boolean) => Settings }) {
   const { options, jsonData, onOptionsChange } = useSettings();
   const id = `config-${k}`;
   const toggle = onToggle ?? ((o: Settings, on: boolean) => setJsonValue(o, k, on));
   return (
-    <Row {...text} htmlFor={id}>
+    <Row label={CONFIG[k]} {...tip} htmlFor={id}>
       <InlineSwitch
         id={id}
         value={jsonData[k] ?? defaultValue}
@@ -188,9 +192,8 @@ export function RadioField<T extends string>({
   options,
   value,
   onSelect,
-  ...text
-}: FieldText & {
-  k: StringKey;
+  ...tip
+}: FieldTip<StringKey> & {
   options: Array<{ label: string; value: T; description?: string }>;
   value: T;
   onSelect?: (options: Settings, value: T) => Settings;
@@ -198,9 +201,9 @@ export function RadioField<T extends string>({
   const { options: settings, onOptionsChange } = useSettings();
   const select = onSelect ?? ((o: Settings, v: T) => setJsonValue(o, k, v as RestDataSourceOptions[typeof k]));
   return (
-    <Row {...text}>
+    <Row label={CONFIG[k]} {...tip}>
       <RadioButtonGroup<T>
-        aria-label={text.label}
+        aria-label={CONFIG[k]}
         options={options}
         value={value}
         onChange={(v) => onOptionsChange(select(settings, v))}
@@ -219,8 +222,8 @@ export function SecretField({
   k,
   placeholder,
   multiline = false,
-  ...text
-}: FieldText & { k: SecretKey; placeholder: string; multiline?: boolean }) {
+  ...tip
+}: FieldTip<SecretKey> & { placeholder: string; multiline?: boolean }) {
   const { options, onOptionsChange } = useSettings();
   const styles = useStyles2(getStyles);
   const id = `config-${k}`;
@@ -234,7 +237,7 @@ export function SecretField({
       onOptionsChange(setSecureValue(options, k, e.currentTarget.value)),
   };
   return (
-    <Row {...text} htmlFor={id}>
+    <Row label={CONFIG[k]} {...tip} htmlFor={id}>
       {multiline ? (
         <SecretTextArea {...common} className={styles.textArea} rows={4} />
       ) : (

@@ -32,8 +32,9 @@ type OnPage func(page *Page) (rows int, err error)
 // bytes, and a cursor or next link at a plain key path, never need it, and the tree of a large reply
 // costs many times the reply's size in memory.
 type Page struct {
-	Resp *upstream.Response
-	note string // " (page n)" in paginated runs, for error messages
+	Resp  *upstream.Response
+	note  string      // " (page n)" in paginated runs, for error messages
+	trees *TreeBudget // the query's, charged before the tree is decoded
 
 	doc     *frames.Doc
 	err     error
@@ -45,11 +46,11 @@ type Page struct {
 // link read from the bytes does not check the whole body again.
 func (p *Page) MarkValid() { p.valid = true }
 
-// Doc decodes the reply (once).
+// Doc decodes the reply (once), within the run's TreeBudget.
 func (p *Page) Doc() (*frames.Doc, error) {
 	if !p.decoded {
 		p.decoded = true
-		p.doc, p.err = frames.Decode(p.Resp.Body)
+		p.doc, p.err = p.trees.Decode(p.Resp.Body)
 		if p.err != nil {
 			p.err = upstream.BadReply(p.note, p.err)
 		}
@@ -62,6 +63,8 @@ type Options struct {
 	// MaxTotalBytes bounds the sum of the reply bodies of all pages (0 = no bound). When reached, the
 	// run stops and reports truncated results, like the page cap.
 	MaxTotalBytes int64
+	// Trees bounds the memory of the pages decoded as trees (Page.Doc); nil: no bound.
+	Trees *TreeBudget
 }
 
 // Result describes a finished run.
@@ -98,7 +101,7 @@ func Run(ctx context.Context, api Doer, base *url.URL, req upstream.Request, p *
 		}
 		res.Pages++
 		total += int64(len(resp.Body))
-		page := &Page{Resp: resp, note: st.pageNote(res.Pages)}
+		page := &Page{Resp: resp, note: st.pageNote(res.Pages), trees: opts.Trees}
 		rows, err := onPage(page)
 		if err != nil {
 			return res, err

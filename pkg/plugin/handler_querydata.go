@@ -80,18 +80,30 @@ func (d *Datasource) run(ctx context.Context, m *query.Model, q backend.DataQuer
 	// Without jq (which needs Go values), the pages are converted straight from their bytes
 	// (frames.Stream: about 2x the payload in memory, a decoded tree about 19x). A page the stream
 	// refuses sends the pages so far, it and the next ones down the tree path, which gives the errors.
+	// Every tree the query decodes in this process (pages, jq's output) is charged to its memory
+	// budget first (paginate.TreeBudget).
 	var stream *frames.Stream
+	var streamed [][]byte // the pages the stream took, decoded should a later page need the tree
 	if !m.HasJQ() {
 		stream, _ = frames.NewStream(spec)
 	}
+	trees := &paginate.TreeBudget{MiB: d.settings.Budget.QueryMemoryMiB}
 	rows := &frames.RowSet{Limits: spec.Limits}
 	res, err := paginate.Run(ctx, d.api, d.settings.Upstream.BaseURL, req, m.Pagination,
-		paginate.Options{MaxTotalBytes: maxPagesBytesFactor * d.settings.Upstream.MaxResponseBytes},
+		paginate.Options{MaxTotalBytes: maxPagesBytesFactor * d.settings.Upstream.MaxResponseBytes, Trees: trees},
 		func(page *paginate.Page) (int, error) {
 			if stream != nil {
 				if n, ok := stream.Add(page.Resp.Body); ok {
 					page.MarkValid()
+					if m.Pagination != nil {
+						streamed = append(streamed, page.Resp.Body)
+					}
 					return n, nil
+				}
+				for _, body := range streamed {
+					if err := trees.Charge(body); err != nil {
+						return 0, upstream.BadReply("", err)
+					}
 				}
 				set, err := stream.Trees()
 				if err != nil {
@@ -99,7 +111,7 @@ func (d *Datasource) run(ctx context.Context, m *query.Model, q backend.DataQuer
 				}
 				rows, stream = set, nil
 			}
-			return d.addTree(ctx, m, rows, page)
+			return d.addTree(ctx, m, rows, page, trees)
 		})
 	if err != nil {
 		return nil, err
@@ -119,12 +131,14 @@ func (d *Datasource) run(ctx context.Context, m *query.Model, q backend.DataQuer
 // addTree adds the rows of a page on the tree path: decoded (or reshaped by jq in a worker process,
 // which decodes the page itself), then selected by the root selector. It returns how many rows it
 // added.
-func (d *Datasource) addTree(ctx context.Context, m *query.Model, rows *frames.RowSet, page *paginate.Page) (int, error) {
+func (d *Datasource) addTree(ctx context.Context, m *query.Model, rows *frames.RowSet, page *paginate.Page, trees *paginate.TreeBudget) (int, error) {
 	var doc *frames.Doc
 	var err error
 	if m.HasJQ() && frames.Valid(page.Resp.Body) {
 		page.MarkValid()
-		if doc, err = jqworker.Run(ctx, m.JQ, page.Resp.Body, d.jqLimits); err != nil {
+		lim := d.jqLimits
+		lim.Decode = trees.Decode // jq's output is decoded here
+		if doc, err = jqworker.Run(ctx, m.JQ, page.Resp.Body, lim); err != nil {
 			if ctx.Err() != nil {
 				return 0, err
 			}

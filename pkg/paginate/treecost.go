@@ -17,8 +17,8 @@ import (
 // (an array of small objects with alternating keys), so the cost of each body is computed from
 // its bytes (TreeCost) and charged before it is decoded: a query that would go over gets an error
 // naming the bound instead of the memory. The trees of one query are kept until its frames are
-// built, so what each page costs adds up. One query's pages are decoded one after another: a
-// TreeBudget is not safe for concurrent use.
+// built, so what each page costs adds up (Run carries the budget from page to page). One query's
+// pages are decoded one after another: a TreeBudget is not safe for concurrent use.
 type TreeBudget struct {
 	MiB  int // the bound, as configured (0: none)
 	used int64

@@ -84,16 +84,15 @@ func (d *Datasource) run(ctx context.Context, m *query.Model, q backend.DataQuer
 	// (frames.Stream: about 2x the payload in memory, a decoded tree about 19x). A page the stream
 	// refuses sends the pages so far, it and the next ones down the tree path, which gives the errors.
 	// Every tree the query decodes in this process (pages, jq's output) is charged to its memory
-	// budget first (paginate.TreeBudget).
+	// budget first (paginate.TreeBudget, carried by each page).
 	var stream *frames.Stream
 	var streamed [][]byte // the pages the stream took, decoded should a later page need the tree
 	if !m.HasJQ() {
 		stream, _ = frames.NewStream(spec)
 	}
-	acc := &accumulator{trees: paginate.TreeBudget{MiB: d.settings.Budget.QueryMemoryMiB}, rows: frames.RowSet{Limits: spec.Limits}}
-	trees, rows := &acc.trees, &acc.rows
+	rows := &frames.RowSet{Limits: spec.Limits}
 	res, err := paginate.Run(ctx, d.api, d.settings.Upstream.BaseURL, req, m.Pagination,
-		paginate.Options{MaxTotalBytes: maxPagesBytesFactor * d.settings.Upstream.MaxResponseBytes, Trees: trees},
+		paginate.Options{MaxTotalBytes: maxPagesBytesFactor * d.settings.Upstream.MaxResponseBytes, TreeMiB: d.settings.Budget.QueryMemoryMiB},
 		func(page *paginate.Page) (int, error) {
 			if stream != nil {
 				if n, ok := stream.Add(page.Resp.Body); ok {
@@ -104,7 +103,7 @@ func (d *Datasource) run(ctx context.Context, m *query.Model, q backend.DataQuer
 					return n, nil
 				}
 				for _, body := range streamed {
-					if err := trees.Charge(body); err != nil {
+					if err := page.Charge(body); err != nil {
 						return 0, upstream.BadReply("", err)
 					}
 				}
@@ -114,7 +113,7 @@ func (d *Datasource) run(ctx context.Context, m *query.Model, q backend.DataQuer
 				}
 				rows, stream = set, nil
 			}
-			return d.addTree(ctx, m, rows, page, trees)
+			return d.addTree(ctx, m, rows, page)
 		})
 	if err != nil {
 		return nil, err
@@ -131,22 +130,16 @@ func (d *Datasource) run(ctx context.Context, m *query.Model, q backend.DataQuer
 	return annotate(out, req.Method, res), nil
 }
 
-// accumulator is what a query gathers over its pages, allocated together (one allocation per query).
-type accumulator struct {
-	trees paginate.TreeBudget
-	rows  frames.RowSet
-}
-
 // addTree adds the rows of a page on the tree path: decoded (or reshaped by jq in a worker process,
 // which decodes the page itself), then selected by the root selector. It returns how many rows it
 // added.
-func (d *Datasource) addTree(ctx context.Context, m *query.Model, rows *frames.RowSet, page *paginate.Page, trees *paginate.TreeBudget) (int, error) {
+func (d *Datasource) addTree(ctx context.Context, m *query.Model, rows *frames.RowSet, page *paginate.Page) (int, error) {
 	var doc *frames.Doc
 	var err error
 	if m.HasJQ() && frames.Valid(page.Resp.Body) {
 		page.MarkValid()
 		lim := d.jqLimits
-		lim.Decode = trees.Decode // jq's output is decoded here
+		lim.Decode = page.DecodeTree // jq's output is decoded here
 		if doc, err = jqworker.Run(ctx, m.JQ, page.Resp.Body, lim); err != nil {
 			if ctx.Err() != nil {
 				return 0, err

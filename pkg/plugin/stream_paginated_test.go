@@ -80,7 +80,7 @@ func treeQuery(t *testing.T, d *Datasource, q string) backend.DataResponse {
 	var rows frames.RowSet
 	res, err := paginate.Run(ctx, d.api, d.settings.Upstream.BaseURL, req, m.Pagination,
 		paginate.Options{MaxTotalBytes: maxPagesBytesFactor * d.settings.Upstream.MaxResponseBytes},
-		func(page *paginate.Page) (int, error) { return d.addTree(ctx, m, &rows, page, nil) })
+		func(page *paginate.Page) (int, error) { return d.addTree(ctx, m, &rows, page) })
 	if err != nil {
 		return errorResponse(err)
 	}

@@ -233,6 +233,14 @@ func (s *costScan) run() {
 // stringEnd returns the index of the quote that ends the string starting at i (len(b) if none), and
 // whether Decode takes the string as a slice of the body (no escape, valid UTF-8) rather than a copy.
 func stringEnd(b []byte, i int) (end int, clean bool) {
+	// Most strings are short and plain ASCII: a byte loop, without calls, finds their end.
+	for j := i; j < len(b); j++ {
+		if c := b[j]; c == '"' {
+			return j, true
+		} else if c == '\\' || c >= utf8.RuneSelf {
+			break
+		}
+	}
 	start := i
 	for {
 		q := bytes.IndexByte(b[i:], '"')

@@ -166,9 +166,13 @@ func Run(ctx context.Context, program string, input []byte, lim Limits) (*frames
 		}
 		return nil, &Error{Msg: string(out[1:])}
 	}
-	doc, err := frames.Decode(out[1:])
+	decode := frames.Decode
+	if lim.Decode != nil {
+		decode = lim.Decode
+	}
+	doc, err := decode(out[1:])
 	if err != nil {
-		return nil, fmt.Errorf("jq output: %v", err)
+		return nil, fmt.Errorf("jq output: %w", err)
 	}
 	return doc, nil
 }

@@ -239,6 +239,9 @@ type Limits struct {
 	Timeout     time.Duration // jqTimeout: the parent kills the worker then
 	MemoryBytes int64         // queryMemoryMiB: the worker's memory, enforced by the kernel where it can
 	OutputBytes int64         // the result's JSON (the plugin passes maxResponseBytes)
+	// Decode decodes the result in the plugin (nil: frames.Decode); the plugin passes one that
+	// charges the query's memory budget first. Not sent to the worker.
+	Decode func([]byte) (*frames.Doc, error)
 }
 
 // env encodes l for the worker's environment.

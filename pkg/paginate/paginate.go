@@ -32,8 +32,9 @@ type OnPage func(page *Page) (rows int, err error)
 // bytes, and a cursor or next link at a plain key path, never need it, and the tree of a large reply
 // costs many times the reply's size in memory.
 type Page struct {
-	Resp *upstream.Response
-	note string // " (page n)" in paginated runs, for error messages
+	Resp  *upstream.Response
+	note  string     // " (page n)" in paginated runs, for error messages
+	trees TreeBudget // the query's, charged before a tree is decoded (Run carries it from page to page)
 
 	doc     *frames.Doc
 	err     error
@@ -45,11 +46,18 @@ type Page struct {
 // link read from the bytes does not check the whole body again.
 func (p *Page) MarkValid() { p.valid = true }
 
-// Doc decodes the reply (once).
+// Charge charges the cost of decoding another body of this query (such as a page the caller
+// streamed before this one) to the query's TreeBudget.
+func (p *Page) Charge(body []byte) error { return p.trees.Charge(body) }
+
+// DecodeTree decodes another body of this query (such as jq's output) within its TreeBudget.
+func (p *Page) DecodeTree(body []byte) (*frames.Doc, error) { return p.trees.Decode(body) }
+
+// Doc decodes the reply (once), within the query's TreeBudget.
 func (p *Page) Doc() (*frames.Doc, error) {
 	if !p.decoded {
 		p.decoded = true
-		p.doc, p.err = frames.Decode(p.Resp.Body)
+		p.doc, p.err = p.trees.Decode(p.Resp.Body)
 		if p.err != nil {
 			p.err = upstream.BadReply(p.note, p.err)
 		}
@@ -62,6 +70,9 @@ type Options struct {
 	// MaxTotalBytes bounds the sum of the reply bodies of all pages (0 = no bound). When reached, the
 	// run stops and reports truncated results, like the page cap.
 	MaxTotalBytes int64
+	// TreeMiB bounds the memory of the trees the query decodes (Page.Doc, Charge, DecodeTree), in
+	// MiB (queryMemoryMiB; 0 = no bound).
+	TreeMiB int
 }
 
 // Result describes a finished run.
@@ -83,6 +94,7 @@ func Run(ctx context.Context, api Doer, base *url.URL, req upstream.Request, p *
 	var (
 		res   Result
 		total int64
+		trees = TreeBudget{MiB: opts.TreeMiB}
 	)
 	cur := st.first()
 	for {
@@ -98,12 +110,13 @@ func Run(ctx context.Context, api Doer, base *url.URL, req upstream.Request, p *
 		}
 		res.Pages++
 		total += int64(len(resp.Body))
-		page := &Page{Resp: resp, note: st.pageNote(res.Pages)}
+		page := &Page{Resp: resp, note: st.pageNote(res.Pages), trees: trees}
 		rows, err := onPage(page)
 		if err != nil {
 			return res, err
 		}
 		next, more, err := st.next(page, rows)
+		trees = page.trees // what this page charged (a copy, not a pointer: no allocation per query)
 		if err != nil || !more {
 			return res, err
 		}

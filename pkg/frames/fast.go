@@ -301,6 +301,8 @@ type builder struct {
 	// lim is the output budget. Going over it gives up (the tree path then gives the error), checked
 	// as strictly as the tree path does, so that a Stream never returns frames the tree refuses.
 	lim Limits
+	// bigCell is set when a declared column's cell is larger than maxStreamComposite.
+	bigCell bool
 }
 
 // page is one body scanned, and the index of its first row: the rows of a page are contiguous.
@@ -460,7 +462,7 @@ func (b *builder) row(top *fnode) bool {
 	defer func() { b.rows++ }()
 	if b.decl != nil {
 		b.lookup(b.decl)
-		return true
+		return !b.bigCell
 	}
 	switch b.B[b.Pos] {
 	case '{':
@@ -477,11 +479,23 @@ func (b *builder) row(top *fnode) bool {
 	if b.B[b.Pos] == 'n' {
 		c.set(b.rows, 0)
 		b.Pos += 4
-	} else {
-		c.set(b.rows, uint32(b.Pos+1))
-		b.SkipValue()
+		return true
 	}
-	return true
+	c.set(b.rows, uint32(b.Pos+1))
+	return b.skipCell()
+}
+
+// maxStreamComposite bounds one object or array cell on the streaming path. Such a cell is decoded
+// on its own when its column is built, at 20 to 80 times its size (paginate.TreeCost's figures),
+// and the query's memory budget is charged only for trees of whole pages: a larger cell gives the
+// page up, so the tree path charges the decode to queryMemoryMiB before it happens.
+const maxStreamComposite = 1 << 20
+
+// skipCell skips the cell at b.Pos and reports whether the stream may keep it (see maxStreamComposite).
+func (b *builder) skipCell() bool {
+	start := b.Pos
+	b.SkipValue()
+	return (b.B[start] != '[' && b.B[start] != '{') || b.Pos-start <= maxStreamComposite
 }
 
 // object flattens the non-empty object at pos into the columns under n, for row b.rows.
@@ -534,9 +548,8 @@ func (b *builder) object(n *fnode) bool {
 			if c == 'n' {
 				col.set(b.rows, 0)
 				b.Pos += 4
-			} else {
-				col.set(b.rows, uint32(b.Pos+1))
-				b.SkipValue()
+			} else if col.set(b.rows, uint32(b.Pos+1)); !b.skipCell() {
+				return false
 			}
 		}
 		if !b.More() {
@@ -635,6 +648,11 @@ func (b *builder) lookup(n *pnode) {
 		for _, c := range n.cols {
 			c.set(b.rows, uint32(b.Pos+1))
 		}
+	}
+	if len(n.cols) > 0 && (kind == '{' || kind == '[') {
+		// A declared column's object or array cell: bounded like an inferred one (skipCell).
+		start := b.Pos
+		defer func() { b.bigCell = b.bigCell || b.Pos-start > maxStreamComposite }()
 	}
 	if len(n.steps) == 0 || (kind != '{' && kind != '[') || b.IsEmpty() {
 		b.SkipValue()

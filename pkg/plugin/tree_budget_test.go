@@ -22,6 +22,7 @@ import (
 func treeAPI(t *testing.T) *httptest.Server {
 	big := benchdata.Payload(640_000)
 	objects := []byte("[" + strings.TrimSuffix(strings.Repeat(`{"":0},`, 1_200_000), ",") + "]")
+	array := []byte(`{"id":1,"data":[` + strings.TrimSuffix(strings.Repeat(`{"":0},`, 1_200_000), ",") + "]}")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		switch r.URL.Path {
@@ -29,6 +30,8 @@ func treeAPI(t *testing.T) *httptest.Server {
 			_, _ = w.Write(big)
 		case "/v1/objects":
 			_, _ = w.Write(objects)
+		case "/v1/array":
+			_, _ = w.Write(array)
 		case "/v1/tiny":
 			_, _ = w.Write([]byte(`[]`))
 		case "/v1/small":
@@ -123,6 +126,29 @@ func TestTreeBudgetThroughQueryData(t *testing.T) {
 	}
 	if frames.Decodes() != decodes {
 		t.Errorf("the streamed pages were decoded (%d trees) before the budget refused them", frames.Decodes()-decodes)
+	}
+}
+
+// A query without selectors streams, but an array cell is decoded on its own when its column is
+// built: one 8 MiB cell (about 600 MiB as a tree) gives the page to the tree path, whose budget
+// refuses it before anything is decoded.
+func TestTreeBudgetBoundsLargeCells(t *testing.T) {
+	d := treeDatasource(t, treeAPI(t).URL, map[string]any{})
+	decodes := frames.Decodes()
+	var r backend.DataResponse
+	peak, _ := benchdata.MeasurePeak(func() any { r = runQuery(t, d, `{"refId":"A","path":"/array"}`); return nil })
+	t.Logf("%v; heap peak %d MiB", r.Error, peak>>20)
+	if r.Error == nil || !strings.Contains(r.Error.Error(), "(bound: queryMemoryMiB = 256)") {
+		t.Fatalf("got %v, want an error naming queryMemoryMiB = 256", r.Error)
+	}
+	if frames.Decodes() != decodes {
+		t.Errorf("the reply was decoded anyway")
+	}
+	if peak > 256<<20 {
+		t.Errorf("heap peak %d MiB, over the 256 MiB budget", peak>>20)
+	}
+	if r := runQuery(t, d, `{"refId":"A","path":"/small"}`); r.Error != nil || r.Frames[0].Rows() != 20_000 {
+		t.Fatalf("the next query: %v", r.Error)
 	}
 }
 

@@ -66,7 +66,7 @@ type Spec struct {
 // Convert turns a decoded reply into frames as spec says.
 func Convert(doc *Doc, spec Spec) (data.Frames, error) {
 	set := RowSet{Limits: spec.Limits}
-	if _, err := set.Add(doc, doc.Root, spec.RootSelector); err != nil {
+	if _, err := set.Add(doc, spec.RootSelector); err != nil {
 		return nil, err
 	}
 	return ConvertRows(&set, spec)
@@ -83,18 +83,15 @@ type RowSet struct {
 	owner []int // index in docs of each row's reply
 }
 
-// Add selects the rows of root (doc.Root, or a value reshaped from it) with rootSelector and appends
-// them; it returns how many rows it added. A root nested deeper than Decode allows (a value jq
-// built) or more rows than Limits.MaxRows in all is an error: nothing recursive runs on such a value.
-func (s *RowSet) Add(doc *Doc, root any, rootSelector string) (int, error) {
+// Add selects the rows of doc with rootSelector and appends them; it returns how many rows it
+// added. More rows than Limits.MaxRows in all is an error. Every value comes from a Doc, so none
+// nests deeper than the bound (jq's output too: the worker's reply is decoded, pkg/jqworker).
+func (s *RowSet) Add(doc *Doc, rootSelector string) (int, error) {
 	sel, err := jsonsel.Compile(rootSelector)
 	if err != nil {
 		return 0, fmt.Errorf("rootSelector: %v", err)
 	}
-	if !isRootOf(doc, root) && deeperThan(root, maxDepth) { // a Doc's root is within the bound
-		return 0, errTooDeep
-	}
-	rows := rowsOf(sel, root, keysOf(doc))
+	rows := rowsOf(sel, doc)
 	if l := s.Limits.orDefaults(); len(s.rows)+len(rows) > l.MaxRows {
 		return 0, tooManyRows(l)
 	}
@@ -109,22 +106,8 @@ func (s *RowSet) Add(doc *Doc, root any, rootSelector string) (int, error) {
 // Len is the number of rows gathered.
 func (s *RowSet) Len() int { return len(s.rows) }
 
-// keys returns m's keys in document order if m comes from row's reply, else nil.
-func (s *RowSet) keys(row int, m map[string]any) []string {
-	if d := s.docs[s.owner[row]]; d != nil {
-		return d.Keys(m)
-	}
-	return nil
-}
-
-// keysOf is doc.Keys, the key order a selector takes an object's members in (nil without a Doc: the
-// sorted order). Objects not in doc, such as those jq builds, get nil from it, so sorted order too.
-func keysOf(doc *Doc) jsonsel.Keys {
-	if doc == nil {
-		return nil
-	}
-	return doc.Keys
-}
+// keys returns m's keys in the document order of row's reply.
+func (s *RowSet) keys(row int, m map[string]any) []string { return s.docs[s.owner[row]].Keys(m) }
 
 // ConvertRows turns gathered rows into frames as spec says (spec.RootSelector is not used: the rows
 // are already selected). Columns are inferred from all rows of all replies.
@@ -176,9 +159,9 @@ func shapeFrame(frame *data.Frame, spec Spec) (data.Frames, error) {
 }
 
 // rowsOf: a selector that lands on one array yields its elements; otherwise each selected node is a
-// row, in document order (keys gives the key order of root's objects).
-func rowsOf(sel *jsonsel.Selector, root any, keys jsonsel.Keys) []any {
-	nodes := sel.SelectOrdered(root, keys)
+// row, in document order.
+func rowsOf(sel *jsonsel.Selector, doc *Doc) []any {
+	nodes := sel.SelectOrdered(doc.Root, doc.Keys)
 	if len(nodes) == 1 {
 		if arr, ok := nodes[0].([]any); ok {
 			return arr
@@ -350,7 +333,7 @@ func declaredColumns(decl []Column, set *RowSet, lim Limits) ([]*column, error) 
 		}
 		c := &column{colSpec: d.spec(), values: make([]any, len(rows))}
 		for r, row := range rows {
-			if v, ok := sel.FirstOrdered(row, keysOf(set.docs[set.owner[r]])); ok {
+			if v, ok := sel.FirstOrdered(row, set.docs[set.owner[r]].Keys); ok {
 				c.values[r] = v
 			}
 		}

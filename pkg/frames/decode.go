@@ -11,9 +11,6 @@ import (
 // Doc is a decoded reply: the tree, and the key order of each of its objects (see jsonscan.Doc).
 type Doc = jsonscan.Doc
 
-// maxDepth is the nesting bound of every reply and of every value a conversion walks.
-const maxDepth = jsonscan.MaxDepth
-
 // Decode is jsonscan.Decode, counted (see Decodes).
 func Decode(body []byte) (*Doc, error) {
 	decodes.Add(1)

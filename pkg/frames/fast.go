@@ -114,7 +114,7 @@ func (s *Stream) Trees() (*RowSet, error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, err := set.Add(doc, doc.Root, s.spec.RootSelector); err != nil {
+		if _, err := set.Add(doc, s.spec.RootSelector); err != nil {
 			return nil, err
 		}
 	}

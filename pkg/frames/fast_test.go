@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/jsonscan"
 )
 
 // fastHits counts the calls of checkConvertBytes that ConvertBytes handled (ok), so that the tests
@@ -255,12 +257,12 @@ var trickyBodies = []string{
 	" [ { \"a\" : 1 , \"b\" : { \"c\" : [ 1 , { } ] } } ] \n\t", `[{"a":1}] x`, `[{"a":1},]`, `[{"a":01}]`,
 	`[{"a":1.}]`, `[{"a":tru}]`, `[{"a":"x}]`, "[{\"a\":\"\x01\"}]", `[{"a":"\x"}]`, `[{"a":"\u12"}]`, `{"a" 1}`,
 	`[{"id":1,"v":1.25,"ok":false,"s":"s7","n":{"k":49}},{"id":2,"v":null,"ok":true,"s":"s8","n":{"k":"x"}}]`,
-	strings.Repeat("[", maxDepth) + strings.Repeat("]", maxDepth),
-	strings.Repeat("[", maxDepth+1) + strings.Repeat("]", maxDepth+1),
-	strings.Repeat("[", maxDepth+2) + strings.Repeat("]", maxDepth+2),
-	strings.Repeat(`{"a":`, maxDepth) + "1" + strings.Repeat("}", maxDepth),
-	strings.Repeat(`{"a":`, maxDepth+1) + "1" + strings.Repeat("}", maxDepth+1),
-	"[" + strings.Repeat(`{"a":`, maxDepth-1) + "[]" + strings.Repeat("}", maxDepth-1) + "]",
+	strings.Repeat("[", jsonscan.MaxDepth) + strings.Repeat("]", jsonscan.MaxDepth),
+	strings.Repeat("[", jsonscan.MaxDepth+1) + strings.Repeat("]", jsonscan.MaxDepth+1),
+	strings.Repeat("[", jsonscan.MaxDepth+2) + strings.Repeat("]", jsonscan.MaxDepth+2),
+	strings.Repeat(`{"a":`, jsonscan.MaxDepth) + "1" + strings.Repeat("}", jsonscan.MaxDepth),
+	strings.Repeat(`{"a":`, jsonscan.MaxDepth+1) + "1" + strings.Repeat("}", jsonscan.MaxDepth+1),
+	"[" + strings.Repeat(`{"a":`, jsonscan.MaxDepth-1) + "[]" + strings.Repeat("}", jsonscan.MaxDepth-1) + "]",
 	`[{"s":"` + strings.Repeat("x", 3000) + `"},{"s":"y"}]`,
 	func() string { // more keys than the small duplicate check, and a late duplicate
 		var b strings.Builder

@@ -113,7 +113,7 @@ func BenchmarkJSONToFrames(b *testing.B) {
 						if err != nil {
 							return nil, err
 						}
-						if _, err := set.Add(doc, doc.Root, spec.RootSelector); err != nil {
+						if _, err := set.Add(doc, spec.RootSelector); err != nil {
 							return nil, err
 						}
 					}

@@ -2,7 +2,6 @@ package frames
 
 import (
 	"fmt"
-	"reflect"
 	"strconv"
 )
 
@@ -74,10 +73,6 @@ func nameTooLong(l Limits, name string) error {
 		Key: "maxColumnNameLength", Limit: strconv.Itoa(l.MaxColumnNameLength)}
 }
 
-// errTooDeep is the nesting bound of every value the conversion walks (Decode's maxDepth): a value
-// built elsewhere (jq) is checked against it before anything recursive runs on it.
-var errTooDeep = &BudgetError{What: fmt.Sprintf("a value nests deeper than %d levels (the nesting bound)", maxDepth)}
-
 // cellsOver reports whether cols columns of rows rows exceed the cell budget, without overflow.
 func (l Limits) cellsOver(cols, rows int) bool {
 	return rows > 0 && cols > l.MaxCells/rows
@@ -95,48 +90,4 @@ func (l Limits) checkName(name string) error {
 // the budget: the shortest is prefix + key + "." + one byte.
 func (l Limits) nestedOver(prefix, key string) bool {
 	return len(prefix)+len(key)+2 > l.MaxColumnNameLength
-}
-
-// isRootOf reports whether v is doc's root (the same object or array, not a copy): Decode built it
-// within the nesting bound, so it needs no walk.
-func isRootOf(doc *Doc, v any) bool {
-	if doc == nil {
-		return false
-	}
-	switch x := v.(type) {
-	case map[string]any:
-		y, ok := doc.Root.(map[string]any)
-		return ok && reflect.ValueOf(x).UnsafePointer() == reflect.ValueOf(y).UnsafePointer()
-	case []any:
-		y, ok := doc.Root.([]any)
-		return ok && len(x) == len(y) && (len(x) == 0 || &x[0] == &y[0])
-	}
-	return false // a scalar: deeperThan costs nothing
-}
-
-// deeperThan reports whether v nests more than max levels of arrays and objects, walking at most
-// max+1 levels (never deeper, whatever v is).
-func deeperThan(v any, max int) bool {
-	if max < 0 {
-		switch v.(type) {
-		case []any, map[string]any:
-			return true
-		}
-		return false
-	}
-	switch x := v.(type) {
-	case []any:
-		for _, e := range x {
-			if deeperThan(e, max-1) {
-				return true
-			}
-		}
-	case map[string]any:
-		for _, e := range x {
-			if deeperThan(e, max-1) {
-				return true
-			}
-		}
-	}
-	return false
 }

@@ -1,11 +1,12 @@
 package frames
 
 import (
-	"context"
 	"errors"
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/jsonscan"
 )
 
 // TestBudgetsStreamMatchesTree: with small output budgets, a Stream (giving up to the tree path where
@@ -94,40 +95,25 @@ func TestBudgetErrorsNameTheBound(t *testing.T) {
 	}
 }
 
-// A value nested deeper than Decode's bound (one jq built) is refused before anything recursive
-// walks it (encoding/json recurses once per level: a few million levels are a fatal stack overflow).
-func TestDeepValuesAreRefusedNotWalked(t *testing.T) {
-	deep := any(1.0)
-	for range 100_000 {
-		deep = []any{deep}
+// A value at the nesting bound (the deepest Decode, and so jq's decoded output, allows) is
+// converted, its cell as JSON text; the table and variable formats both walk it.
+func TestValuesAtTheNestingBound(t *testing.T) {
+	body := `[{"a":` + strings.Repeat("[", jsonscan.MaxDepth-2) + "1" + strings.Repeat("]", jsonscan.MaxDepth-2) + "}]"
+	doc, err := Decode([]byte(body))
+	if err != nil {
+		t.Fatal(err)
 	}
-	var set RowSet
-	_, err := set.Add(nil, []any{map[string]any{"a": deep}}, "")
-	if err == nil || !strings.Contains(err.Error(), "deeper than 256 levels (the nesting bound)") {
-		t.Fatalf("Add: %v", err)
-	}
-	// Exactly at the bound (the depth Decode allows): converted, the cell as JSON.
-	ok := any(1.0)
-	for range maxDepth - 2 {
-		ok = []any{ok}
-	}
-	set = RowSet{}
-	if _, err := set.Add(nil, []any{map[string]any{"a": ok}}, ""); err != nil {
+	set := RowSet{}
+	if _, err := set.Add(doc, ""); err != nil {
 		t.Fatalf("Add at the bound: %v", err)
 	}
 	if _, err := ConvertRows(&set, Spec{Name: "A"}); err != nil {
 		t.Fatal(err)
 	}
-	// As a dashboard variable's text (the value as JSON text) too.
 	if out, err := ConvertRows(&set, Spec{Name: "A", Format: FormatVariable, VariableValue: "a"}); err != nil || out[0].Rows() != 1 {
 		t.Fatalf("variable at the bound: %v", err)
 	}
-	// jq output: the same bound, from normalization.
-	jq, err := CompileJQ(`[{"a": reduce range(300) as $i (0; [.])}]`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := jq.Run(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "deeper than 256 levels") {
-		t.Errorf("jq.Run: %v", err)
+	if _, err := Decode([]byte("[" + body + "]")); err == nil {
+		t.Fatal("Decode took a value over the bound")
 	}
 }

@@ -20,7 +20,7 @@ func treePages(pages [][]byte, spec Spec) (out data.Frames, rows []int, err erro
 		if err != nil {
 			return nil, rows, err
 		}
-		n, err := set.Add(doc, doc.Root, spec.RootSelector)
+		n, err := set.Add(doc, spec.RootSelector)
 		if err != nil {
 			return nil, rows, err
 		}
@@ -52,7 +52,7 @@ func streamPages(pages [][]byte, spec Spec) (out data.Frames, rows []int, stream
 		if err != nil {
 			return nil, rows, streamed, err
 		}
-		n, err := set.Add(doc, doc.Root, spec.RootSelector)
+		n, err := set.Add(doc, spec.RootSelector)
 		if err != nil {
 			return nil, rows, streamed, err
 		}
@@ -292,8 +292,8 @@ func TestStreamWildcardRows(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, _ := set.Add(doc, doc.Root, c.root)
-		keyPath, _ := set.Add(doc, doc.Root, "$.items")
+		want, _ := set.Add(doc, c.root)
+		keyPath, _ := set.Add(doc, "$.items")
 		s, ok := NewStream(Spec{Name: "A", RootSelector: c.root})
 		if !ok {
 			t.Fatalf("NewStream refused %q", c.root)

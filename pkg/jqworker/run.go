@@ -147,7 +147,7 @@ func Run(ctx context.Context, program string, input []byte, lim Limits) (*frames
 	case killed && ctx.Err() != nil: // the request ended (cancelled, or its own deadline)
 		return nil, ctx.Err()
 	case killed:
-		return nil, &frames.BudgetError{What: fmt.Sprintf("jq program did not finish within %s", lim.Timeout), Key: "jqTimeout", Limit: lim.Timeout.String()}
+		return nil, timeoutError(lim.Timeout)
 	case err != nil:
 		return nil, crashError(err, stderr.String(), lim, time.Since(start))
 	case stdout.over || int64(stdout.buf.Len()) > lim.OutputBytes+1:
@@ -203,7 +203,7 @@ func crashError(err error, stderr string, lim Limits, took time.Duration) error 
 	case strings.Contains(stderr, "stack overflow") || strings.Contains(stderr, "stack exceeds"):
 		return &frames.BudgetError{What: "jq program recursed deeper than its stack budget (a part of queryMemoryMiB) allows", Key: "queryMemoryMiB", Limit: mib}
 	case strings.Contains(err.Error(), "CPU time limit") || strings.Contains(err.Error(), "signal: killed") && took >= lim.Timeout:
-		return &frames.BudgetError{What: fmt.Sprintf("jq program did not finish within %s", lim.Timeout), Key: "jqTimeout", Limit: lim.Timeout.String()}
+		return timeoutError(lim.Timeout)
 	}
 	first, _, _ := strings.Cut(strings.TrimSpace(stderr), "\n")
 	return fmt.Errorf("jq worker failed (%v): %s", err, first)

@@ -123,7 +123,7 @@ func run(lim Limits, in io.Reader) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the input: %v", err)
 	}
-	jq, err := frames.CompileJQ(string(prog))
+	jq, err := Compile(string(prog))
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +132,7 @@ func run(lim Limits, in io.Reader) ([]byte, error) {
 		return nil, err
 	}
 	body = nil
-	v, err := jq.RunFor(context.Background(), doc.Root, lim.Timeout)
+	v, err := jq.Run(context.Background(), doc.Root, lim.Timeout)
 	if err != nil {
 		return nil, err
 	}

@@ -20,7 +20,7 @@ func BenchmarkJQ(b *testing.B) {
 	lim := Limits{Timeout: 10 * time.Second, MemoryBytes: 256 << 20, OutputBytes: 16 << 20}
 	for _, rows := range []int{5, 20_000} {
 		body := benchdata.Payload(rows)
-		jq, err := frames.CompileJQ(prog)
+		jq, err := Compile(prog)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -29,7 +29,7 @@ func BenchmarkJQ(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := jq.Run(context.Background(), doc.Root); err != nil {
+			if _, err := jq.Run(context.Background(), doc.Root, lim.Timeout); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -170,17 +170,7 @@ func (a *api) run(t *testing.T, q string) (data.Frames, Result, error) {
 			if err != nil {
 				return 0, err
 			}
-			root := doc.Root
-			if m.HasJQ() { // in this process: the plugin runs it in a worker (pkg/jqworker)
-				jq, err := frames.CompileJQ(m.JQ)
-				if err != nil {
-					return 0, err
-				}
-				if root, err = jq.Run(context.Background(), doc.Root); err != nil {
-					return 0, err
-				}
-			}
-			return set.Add(doc, root, m.RootSelector)
+			return set.Add(doc, m.RootSelector) // no query here has jq: the plugin runs it in a worker
 		})
 	if err != nil {
 		return nil, res, err

@@ -149,7 +149,7 @@ func (d *Datasource) addTree(ctx context.Context, m *query.Model, rows *frames.R
 	} else if doc, err = page.Doc(); err != nil { // an invalid page gives its error here
 		return 0, err
 	}
-	n, err := rows.Add(doc, doc.Root, m.RootSelector)
+	n, err := rows.Add(doc, m.RootSelector)
 	if err != nil {
 		return 0, upstream.BadReply("", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/frames"
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/jqworker"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/jsonsel"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/upstream"
 )
@@ -41,7 +42,7 @@ type Model struct {
 	VariableTextSelector  string `json:"variableTextSelector"`
 	VariableValueSelector string `json:"variableValueSelector"`
 
-	jq *frames.JQ // compiled JQ (to refuse a bad program at once), nil when JQ is empty
+	jq *jqworker.Program // compiled JQ (to refuse a bad program at once), nil when JQ is empty
 }
 
 // Pagination modes.
@@ -106,7 +107,7 @@ func Parse(raw json.RawMessage) (*Model, error) {
 		return nil, &Error{Msg: fmt.Sprintf("format %q is not one of table, timeseries, single, variable", m.Format)}
 	}
 	if strings.TrimSpace(m.JQ) != "" {
-		jq, err := frames.CompileJQ(m.JQ)
+		jq, err := jqworker.Compile(m.JQ)
 		if err != nil {
 			return nil, &Error{Msg: "jq: " + err.Error()}
 		}

@@ -1,4 +1,4 @@
-package frames
+package jqworker
 
 import (
 	"context"
@@ -11,27 +11,25 @@ import (
 	"time"
 
 	"github.com/itchyny/gojq"
-)
 
-// DefaultJQTimeout bounds one jq run even when the query's context has no deadline (alert rules, a
-// runaway `repeat` or `range(1e18)`): the default of the jqTimeout setting. The context is checked
-// between jq steps only; one step (a big-integer multiply) can run longer, which is why the plugin
-// runs jq in a worker process it kills (pkg/jqworker).
-const DefaultJQTimeout = 10 * time.Second
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/frames"
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/jsonscan"
+)
 
 // maxJQOutputs bounds how many values a jq program may emit (they are collected into an array).
 // A variable so that tests can lower it.
 var maxJQOutputs = 1_000_000
 
-// JQ is a compiled jq program (github.com/itchyny/gojq) that reshapes a decoded reply.
-type JQ struct {
+// Program is a compiled jq program (github.com/itchyny/gojq) that reshapes a decoded reply. It runs
+// in the worker (serve); the plugin compiles it only to refuse a bad program at once (pkg/query).
+type Program struct {
 	src  string
 	code *gojq.Code
 }
 
-// CompileJQ parses and compiles src. The program sees no environment variables ($ENV and env are
+// Compile parses and compiles src. The program sees no environment variables ($ENV and env are
 // empty), cannot read other inputs and cannot import modules.
-func CompileJQ(src string) (*JQ, error) {
+func Compile(src string) (*Program, error) {
 	q, err := gojq.Parse(src)
 	if err != nil {
 		return nil, describeJQError(src, err)
@@ -40,12 +38,12 @@ func CompileJQ(src string) (*JQ, error) {
 	if err != nil {
 		return nil, describeJQError(src, err)
 	}
-	return &JQ{src: src, code: code}, nil
+	return &Program{src: src, code: code}, nil
 }
 
 // timeoutError names the bound a jq run went over.
 func timeoutError(d time.Duration) error {
-	return &BudgetError{What: fmt.Sprintf("jq program did not finish within %s", d), Key: "jqTimeout", Limit: d.String()}
+	return &frames.BudgetError{What: fmt.Sprintf("jq program did not finish within %s", d), Key: "jqTimeout", Limit: d.String()}
 }
 
 func describeJQError(src string, err error) error {
@@ -65,16 +63,12 @@ func excerpt(s string, at int) string {
 }
 
 // Run applies the program to v (a value from Decode: numbers are json.Number, which gojq reads
-// without losing int64 exactness). One output is returned as is; several are collected into an array,
-// none gives null. Numbers jq computes come back as json.Number too, so the frames see one number type.
-// Objects jq builds have no recorded key order: their keys come out sorted; objects passed through
-// unchanged keep the reply's order.
-func (j *JQ) Run(ctx context.Context, v any) (any, error) {
-	return j.RunFor(ctx, v, DefaultJQTimeout)
-}
-
-// RunFor is Run with jqTimeout as the time bound.
-func (j *JQ) RunFor(ctx context.Context, v any, jqTimeout time.Duration) (any, error) {
+// without losing int64 exactness) for at most jqTimeout. The context is checked between jq steps
+// only: one step (a big-integer multiply) can run longer, which is why Run is called in a worker.
+// One output is returned as is; several are collected into an array, none gives null. Numbers jq
+// computes come back as json.Number too, so the frames see one number type. Objects jq builds have
+// no recorded key order: their keys come out sorted; objects passed through keep the reply's order.
+func (j *Program) Run(ctx context.Context, v any, jqTimeout time.Duration) (any, error) {
 	ctx, cancel := context.WithTimeout(ctx, jqTimeout)
 	defer cancel()
 	iter := j.code.RunWithContext(ctx, v)
@@ -117,12 +111,15 @@ func (j *JQ) RunFor(ctx context.Context, v any, jqTimeout time.Duration) (any, e
 	default:
 		res = outs
 	}
-	res, ok := normalizeJQ(res, maxDepth)
+	res, ok := normalizeJQ(res, jsonscan.MaxDepth)
 	if !ok {
-		return nil, fmt.Errorf("jq output: %w", errTooDeep)
+		return nil, errTooDeep
 	}
 	return res, nil
 }
+
+// errTooDeep is jq output over the nesting bound every value the plugin converts is held to.
+var errTooDeep = &frames.BudgetError{What: fmt.Sprintf("jq output: a value nests deeper than %d levels (the nesting bound)", jsonscan.MaxDepth)}
 
 // normalizeJQ turns the numbers jq computes (int, float64, *big.Int) into json.Number, in place.
 // NaN and infinities, which JSON cannot hold, become null. It returns false, having walked at most

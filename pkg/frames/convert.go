@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -183,127 +185,106 @@ type column struct {
 	values []any
 }
 
-// colNode resolves the keys of the objects found under one prefix ("" for the rows, "a." for the
-// objects under key a) to their columns, or to the node of a nested object. Objects of one shape
-// share their key list (see Doc), so the columns of the last list seen are kept by position: a row
-// like the previous one costs no string concatenation and no lookup by column name.
-type colNode struct {
+// node is the columns (of type C: the tree's or the byte scan's) and nested nodes of the objects
+// found under one prefix ("" for the rows, "a." for the objects under key a). Objects of one shape
+// share their key list (see Doc; the byte scan keeps the last one it read), so the columns of the
+// last list seen are kept by position: a row like the previous one costs no string concatenation
+// and no lookup by column name.
+type node[C any] struct {
 	prefix   string
-	kids     map[string]*colNode
+	kids     map[string]*node[C]
 	lastKeys []string
-	lastCols []*column
-	lastKids []*colNode
+	lastCols []C
+	lastKids []*node[C]
+}
+
+// remember makes keys the key list the columns are kept for.
+func (n *node[C]) remember(keys []string) {
+	n.lastKeys, n.lastCols, n.lastKids = keys, make([]C, len(keys)), make([]*node[C], len(keys))
+}
+
+// kid returns the node of the objects under key k, or the budget error when their columns' names
+// would be too long (the budget is checked before a nesting level costs anything).
+func (n *node[C]) kid(k string, lim Limits) (*node[C], error) {
+	c, ok := n.kids[k]
+	if !ok {
+		if lim.nestedOver(n.prefix, k) {
+			return nil, nameTooLong(lim, n.prefix+k+".")
+		}
+		if n.kids == nil {
+			n.kids = map[string]*node[C]{}
+		}
+		c = &node[C]{prefix: n.prefix + k + "."}
+		n.kids[k] = c
+	}
+	return c, nil
 }
 
 // inferColumns flattens the rows into columns. The budget is checked before anything is allocated
-// for a new column or a new nesting level: the column count, the cells (each column holds a value
-// per row), the names' length (a nested name grows by a key per level, so unbounded names would cost
-// the square of the depth) and the nesting (Add already refused deeper values).
+// for a new column (Limits.addColumn) or a new nesting level (node.kid).
 func inferColumns(set *RowSet, rows []any, lim Limits) ([]*column, error) {
 	var cols []*column
-	var over error // the first budget exceeded; the walk stops there
 	index := map[string]*column{}
-	get := func(name string) *column {
-		c, ok := index[name]
-		if !ok {
-			switch {
-			case len(cols) == lim.MaxColumns:
-				over = tooManyColumns(lim)
-			case lim.cellsOver(len(cols)+1, len(rows)):
-				over = tooManyCells(lim, len(cols)+1, len(rows))
-			default:
-				over = lim.checkName(name)
-			}
-			if over != nil {
-				return nil
-			}
-			c = &column{colSpec: colSpec{name: name}, values: make([]any, len(rows))}
-			index[name] = c
-			cols = append(cols, c)
+	get := func(name string) (*column, error) {
+		if c, ok := index[name]; ok {
+			return c, nil
 		}
-		return c
+		if err := lim.addColumn(len(cols), len(rows), name); err != nil {
+			return nil, err
+		}
+		c := &column{colSpec: colSpec{name: name}, values: make([]any, len(rows))}
+		index[name] = c
+		cols = append(cols, c)
+		return c, nil
 	}
-	kid := func(n *colNode, k string) *colNode {
-		c, ok := n.kids[k]
-		if !ok {
-			if lim.nestedOver(n.prefix, k) {
-				over = nameTooLong(lim, n.prefix+k+".")
-				return nil
-			}
-			if n.kids == nil {
-				n.kids = map[string]*colNode{}
-			}
-			c = &colNode{prefix: n.prefix + k + "."}
-			n.kids[k] = c
-		}
-		return c
-	}
-	var flatten func(n *colNode, m map[string]any, row int)
-	flatten = func(n *colNode, m map[string]any, row int) {
-		if over != nil {
-			return
-		}
+	var flatten func(n *node[*column], m map[string]any, row int) error
+	flatten = func(n *node[*column], m map[string]any, row int) error {
 		keys := set.keys(row, m)
-		if keys == nil { // not from the reply (built by a selector or by jq): stable order
-			keys = make([]string, 0, len(m))
-			for k := range m {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				v := m[k]
-				if nested, ok := v.(map[string]any); ok && len(nested) > 0 {
-					if c := kid(n, k); c != nil {
-						flatten(c, nested, row)
-					}
-				} else if c := get(n.prefix + k); c != nil {
-					c.values[row] = v
-				}
-				if over != nil {
-					return
-				}
-			}
-			return
+		if keys == nil { // not from a Doc (cannot happen: RowSet.Add takes a Doc): a stable order
+			keys = slices.Sorted(maps.Keys(m))
 		}
 		if len(keys) == 0 {
-			return
+			return nil
 		}
 		if len(keys) != len(n.lastKeys) || &keys[0] != &n.lastKeys[0] {
-			n.lastKeys = keys
-			n.lastCols = make([]*column, len(keys))
-			n.lastKids = make([]*colNode, len(keys))
+			n.remember(keys)
 		}
 		for i, k := range keys {
-			v := m[k]
-			if nested, ok := v.(map[string]any); ok && len(nested) > 0 {
+			var err error
+			if nested, ok := m[k].(map[string]any); ok && len(nested) > 0 {
 				if n.lastKids[i] == nil {
-					if n.lastKids[i] = kid(n, k); over != nil {
-						return
-					}
+					n.lastKids[i], err = n.kid(k, lim)
 				}
-				flatten(n.lastKids[i], nested, row)
-				if over != nil {
-					return
+				if err == nil {
+					err = flatten(n.lastKids[i], nested, row)
 				}
-				continue
-			}
-			if n.lastCols[i] == nil {
-				if n.lastCols[i] = get(n.prefix + k); over != nil {
-					return
+			} else {
+				if n.lastCols[i] == nil {
+					n.lastCols[i], err = get(n.prefix + k)
+				}
+				if err == nil {
+					n.lastCols[i].values[row] = m[k]
 				}
 			}
-			n.lastCols[i].values[row] = v
+			if err != nil {
+				return err
+			}
 		}
+		return nil
 	}
-	top := &colNode{}
+	top := &node[*column]{}
 	for i, r := range rows {
+		var err error
 		if m, ok := r.(map[string]any); ok {
-			flatten(top, m, i)
-		} else if c := get("value"); c != nil {
-			c.values[i] = r
+			err = flatten(top, m, i)
+		} else {
+			var c *column
+			if c, err = get("value"); err == nil {
+				c.values[i] = r
+			}
 		}
-		if over != nil {
-			return nil, over
+		if err != nil {
+			return nil, err
 		}
 	}
 	return cols, nil
@@ -509,14 +490,13 @@ func inferType[S cellSource](src S, n int) (string, []time.Time) {
 
 // buildField builds the output field of a column of n rows: typ is the declared type, or "" to
 // infer it. The cells of the JSON kind the type expects are read directly; any other cell goes
-// through cellConv, with the tree's value, so the values and the error texts are the same on both
-// paths.
+// through convCell (or toTime), with the tree's value, so the values and the error texts are the
+// same on both paths.
 func buildField[S cellSource](src S, n int, col colSpec) (*data.Field, error) {
 	typ, times := col.typ, []time.Time(nil)
 	if typ == "" {
 		typ, times = inferType(src, n)
 	}
-	cv := cellConv{name: col.name, timeFormat: col.timeFormat}
 	switch typ {
 	case TypeInteger:
 		return fill(src, n, col.name, data.FieldTypeNullableInt64, func(i, k, h int) (int64, error) {
@@ -525,7 +505,7 @@ func buildField[S cellSource](src S, n int, col colSpec) (*data.Field, error) {
 					return x, nil
 				}
 			}
-			return cv.integer(i, src.value(h))
+			return convCell(col, i, src.value(h), toInt, "an integer")
 		})
 	case TypeNumber:
 		return fill(src, n, col.name, data.FieldTypeNullableFloat64, func(i, k, h int) (float64, error) {
@@ -534,29 +514,43 @@ func buildField[S cellSource](src S, n int, col colSpec) (*data.Field, error) {
 					return x, nil
 				}
 			}
-			return cv.number(i, src.value(h))
+			return convCell(col, i, src.value(h), toFloat, "a number")
 		})
 	case TypeBoolean:
 		return fill(src, n, col.name, data.FieldTypeNullableBool, func(i, k, h int) (bool, error) {
 			if k == cellBool {
 				return src.boolean(h), nil
 			}
-			return cv.boolean(i, src.value(h))
+			return convCell(col, i, src.value(h), toBool, "a boolean")
 		})
 	case TypeTime:
 		return fill(src, n, col.name, data.FieldTypeNullableTime, func(i, _, h int) (time.Time, error) {
 			if times != nil { // inferred: parsed already
 				return times[i], nil
 			}
-			return cv.time(i, src.value(h))
+			t, err := toTime(src.value(h), col.timeFormat)
+			if err != nil {
+				return t, fmt.Errorf("column %q row %d: %v", col.name, i, err)
+			}
+			return t, nil
 		})
 	case TypeJSON:
 		return fill(src, n, col.name, data.FieldTypeNullableJSON, func(i, _, h int) (json.RawMessage, error) {
-			return cv.json(i, src.value(h))
+			return convCell(col, i, src.value(h), func(v any) (json.RawMessage, error) { return json.Marshal(v) }, "JSON")
 		})
 	default:
 		return fill(src, n, col.name, data.FieldTypeNullableString, func(_, _, h int) (string, error) { return src.text(h), nil })
 	}
+}
+
+// convCell converts a cell buildField does not read directly (v: the cell as the tree holds it)
+// with to: the one conversion rule, and the one error text, of both paths.
+func convCell[T any](col colSpec, row int, v any, to func(any) (T, error), want string) (T, error) {
+	x, err := to(v)
+	if err != nil {
+		return x, fmt.Errorf("column %q row %d: %s cannot be read as %s", col.name, row, describeValue(v), want)
+	}
+	return x, nil
 }
 
 // fill converts every non-null cell with conv (given the row, the cell's kind and handle) into a
@@ -580,57 +574,6 @@ func fill[T any, S cellSource](src S, n int, name string, ft data.FieldType, con
 	}
 	return f, nil
 }
-
-// cellConv converts the non-null cells of one column to field elements: the one conversion rule, and
-// the one set of error texts, of both paths (buildField calls it for any cell it does not read
-// directly).
-type cellConv struct{ name, timeFormat string }
-
-func (c cellConv) fail(row int, v any, want string) error {
-	return fmt.Errorf("column %q row %d: %s cannot be read as %s", c.name, row, describeValue(v), want)
-}
-
-func (c cellConv) integer(row int, v any) (int64, error) {
-	x, err := toInt(v)
-	if err != nil {
-		return 0, c.fail(row, v, "an integer")
-	}
-	return x, nil
-}
-
-func (c cellConv) number(row int, v any) (float64, error) {
-	x, err := toFloat(v)
-	if err != nil {
-		return 0, c.fail(row, v, "a number")
-	}
-	return x, nil
-}
-
-func (c cellConv) boolean(row int, v any) (bool, error) {
-	x, err := toBool(v)
-	if err != nil {
-		return false, c.fail(row, v, "a boolean")
-	}
-	return x, nil
-}
-
-func (c cellConv) time(row int, v any) (time.Time, error) {
-	x, err := toTime(v, c.timeFormat)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("column %q row %d: %v", c.name, row, err)
-	}
-	return x, nil
-}
-
-func (c cellConv) json(row int, v any) (json.RawMessage, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, c.fail(row, v, "JSON")
-	}
-	return json.RawMessage(b), nil
-}
-
-func (cellConv) text(_ int, v any) (string, error) { return text(v), nil }
 
 func toInt(v any) (int64, error) {
 	switch x := v.(type) {
@@ -840,23 +783,17 @@ func timeSeries(frame *data.Frame, lim Limits) (data.Frames, error) {
 			long.Fields[j].Append(v)
 		}
 	}
-	meta := &data.FrameMeta{PreferredVisualization: data.VisTypeGraph}
-	if long.TimeSeriesSchema().Type != data.TimeSeriesTypeLong {
-		long.Meta = meta
-		long.Meta.Type = data.FrameTypeTimeSeriesWide
-		long.Meta.TypeVersion = data.FrameTypeVersion{0, 1}
-		return data.Frames{long}, nil
+	out, isLong := long, long.TimeSeriesSchema().Type == data.TimeSeriesTypeLong
+	if isLong && long.Rows() > 0 {
+		wide, err := data.LongToWideWithLimit(long, nil, int64(lim.MaxCells))
+		if err != nil {
+			return nil, fmt.Errorf("turning rows into time series: %v (bound: maxCells = %d)", err, lim.MaxCells)
+		}
+		out = wide
 	}
-	if long.Rows() == 0 {
-		long.Meta = meta
-		return data.Frames{long}, nil
+	out.Meta = &data.FrameMeta{PreferredVisualization: data.VisTypeGraph}
+	if !isLong || long.Rows() > 0 { // an empty long frame has no series to type
+		out.Meta.Type, out.Meta.TypeVersion = data.FrameTypeTimeSeriesWide, data.FrameTypeVersion{0, 1}
 	}
-	wide, err := data.LongToWideWithLimit(long, nil, int64(lim.MaxCells))
-	if err != nil {
-		return nil, fmt.Errorf("turning rows into time series: %v (bound: maxCells = %d)", err, lim.MaxCells)
-	}
-	wide.Meta = meta
-	wide.Meta.Type = data.FrameTypeTimeSeriesWide
-	wide.Meta.TypeVersion = data.FrameTypeVersion{0, 1}
-	return data.Frames{wide}, nil
+	return data.Frames{out}, nil
 }

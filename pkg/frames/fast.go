@@ -54,7 +54,7 @@ type Stream struct {
 	decl     []Column // the declared columns, or the variable selectors' text and value
 	variable bool
 	b        builder
-	top      *fnode // the rows' node, kept across pages: the next page's rows usually have the same keys
+	top      *node[*fcol] // the rows' node, kept across pages: the next page's rows usually have the same keys
 	failed   bool
 }
 
@@ -65,7 +65,7 @@ func NewStream(spec Spec) (*Stream, bool) {
 	if !ok {
 		return nil, false
 	}
-	s := &Stream{spec: spec, path: path, wild: wild, decl: spec.Columns, top: &fnode{},
+	s := &Stream{spec: spec, path: path, wild: wild, decl: spec.Columns, top: &node[*fcol]{},
 		b: builder{index: map[string]*fcol{}, lim: spec.Limits.orDefaults()}}
 	// As in ConvertRows, variable selectors replace the declared columns.
 	s.variable = spec.Format == FormatVariable && (spec.VariableText != "" || spec.VariableValue != "")
@@ -276,16 +276,6 @@ func (c *fcol) at(row int) uint32 {
 	return 0
 }
 
-// fnode is colNode for the byte scan: the columns and nested nodes of the objects under one prefix,
-// cached by position for the last key list seen (which has no duplicate).
-type fnode struct {
-	prefix   string
-	kids     map[string]*fnode
-	lastKeys []string
-	lastCols []*fcol
-	lastKids []*fnode
-}
-
 // builder scans bodies jsonscan.Valid accepted, one page after the other, then builds the fields.
 type builder struct {
 	jsonscan.Cursor // B: the body being scanned, or the page of the cell being read
@@ -332,7 +322,7 @@ func (b *builder) at(c *fcol, row int) int {
 func (b *builder) get(name string) *fcol {
 	c, ok := b.index[name]
 	if !ok {
-		if len(b.cols) >= b.lim.MaxColumns || b.lim.cellsOver(len(b.cols)+1, b.rows+1) || len(name) > b.lim.MaxColumnNameLength {
+		if b.lim.addColumn(len(b.cols), b.rows+1, name) != nil {
 			return nil
 		}
 		c = b.newCol(name)
@@ -353,27 +343,10 @@ func (b *builder) newCol(name string) *fcol {
 	return c
 }
 
-// kid returns the node of the objects under key k of n's, or nil when their columns' names would be
-// longer than the budget.
-func (b *builder) kid(n *fnode, k string) *fnode {
-	c, ok := n.kids[k]
-	if !ok {
-		if b.lim.nestedOver(n.prefix, k) {
-			return nil
-		}
-		if n.kids == nil {
-			n.kids = map[string]*fnode{}
-		}
-		c = &fnode{prefix: n.prefix + k + "."}
-		n.kids[k] = c
-	}
-	return c
-}
-
 // run selects the rows of the body as rowsOf does and flattens them as inferColumns does (top is the
 // rows' node); wild selects the children of path's node instead of the node. It returns false to give
 // up (a root path step into an array, a duplicate key in a row or in the members wild selects).
-func (b *builder) run(path []string, wild bool, top *fnode) bool {
+func (b *builder) run(path []string, wild bool, top *node[*fcol]) bool {
 	if found, ok := b.Find(path, false); !ok || !found {
 		return ok // no rows when nothing is selected
 	}
@@ -385,7 +358,7 @@ func (b *builder) run(path []string, wild bool, top *fnode) bool {
 
 // rowsOf adds the rows of the one node selected, at pos, as rowsOf does: null gives none, an array
 // one per element, anything else one.
-func (b *builder) rowsOf(top *fnode) bool {
+func (b *builder) rowsOf(top *node[*fcol]) bool {
 	switch b.B[b.Pos] {
 	case 'n':
 		return true
@@ -413,7 +386,7 @@ func (b *builder) rowsOf(top *fnode) bool {
 // child is the one node selected (rowsOf: null gives no row, an array one per element); several are a
 // row each. An object with a duplicate key gives up: the tree takes its members at their first
 // position with their last value, which this scan does not reproduce.
-func (b *builder) children(top *fnode) bool {
+func (b *builder) children(top *node[*fcol]) bool {
 	kind := b.B[b.Pos]
 	if (kind != '[' && kind != '{') || b.IsEmpty() {
 		return true
@@ -455,7 +428,7 @@ func (b *builder) children(top *fnode) bool {
 	}
 }
 
-func (b *builder) row(top *fnode) bool {
+func (b *builder) row(top *node[*fcol]) bool {
 	if b.rows >= b.lim.MaxRows || b.lim.cellsOver(len(b.cols), b.rows+1) {
 		return false
 	}
@@ -499,7 +472,7 @@ func (b *builder) skipCell() bool {
 }
 
 // object flattens the non-empty object at pos into the columns under n, for row b.rows.
-func (b *builder) object(n *fnode) bool {
+func (b *builder) object(n *node[*fcol]) bool {
 	b.Pos++ // '{'
 	keys := n.lastKeys
 	same := true
@@ -520,14 +493,14 @@ func (b *builder) object(n *fnode) bool {
 		}
 		c := b.B[b.Pos]
 		if c == '{' && !b.IsEmpty() {
-			var kid *fnode
+			var kid *node[*fcol]
 			if same {
 				if n.lastKids[i] == nil {
-					n.lastKids[i] = b.kid(n, key)
+					n.lastKids[i], _ = n.kid(key, b.lim)
 				}
 				kid = n.lastKids[i]
 			} else {
-				kid = b.kid(n, key)
+				kid, _ = n.kid(key, b.lim)
 			}
 			if kid == nil || !b.object(kid) {
 				return false
@@ -582,9 +555,7 @@ func (b *builder) object(n *fnode) bool {
 			seen[k] = true
 		}
 	}
-	n.lastKeys = newKeys
-	n.lastCols = make([]*fcol, len(newKeys))
-	n.lastKids = make([]*fnode, len(newKeys))
+	n.remember(newKeys)
 	return true
 }
 

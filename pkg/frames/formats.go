@@ -70,18 +70,12 @@ func variableFromFrame(frame *data.Frame) (data.Frames, error) {
 		textIdx = valueIdx
 	}
 	tf, vf := frame.Fields[textIdx], frame.Fields[valueIdx]
-	var texts, values []string
-	for i := 0; i < vf.Len(); i++ {
-		v, ok := fieldText(vf, i)
-		if !ok {
-			continue
+	texts, values := variableOptions(vf.Len(), func(col, row int) (string, bool) {
+		if col == 0 {
+			return fieldText(tf, row)
 		}
-		t, ok := fieldText(tf, i)
-		if !ok {
-			t = v
-		}
-		texts, values = append(texts, t), append(values, v)
-	}
+		return fieldText(vf, row)
+	})
 	return data.Frames{variableFrame(frame.Name, texts, values)}, nil
 }
 

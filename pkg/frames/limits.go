@@ -78,6 +78,17 @@ func (l Limits) cellsOver(cols, rows int) bool {
 	return rows > 0 && cols > l.MaxCells/rows
 }
 
+// addColumn returns the budget error for adding column name to cols columns of rows rows, or nil.
+func (l Limits) addColumn(cols, rows int, name string) error {
+	switch {
+	case cols >= l.MaxColumns:
+		return tooManyColumns(l)
+	case l.cellsOver(cols+1, rows):
+		return tooManyCells(l, cols+1, rows)
+	}
+	return l.checkName(name)
+}
+
 // checkName returns the error for a column name longer than the budget.
 func (l Limits) checkName(name string) error {
 	if len(name) > l.MaxColumnNameLength {

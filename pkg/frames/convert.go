@@ -65,6 +65,11 @@ type Spec struct {
 	Limits Limits
 }
 
+// variableSelectors reports whether the options of a variable come from its selectors.
+func (s Spec) variableSelectors() bool {
+	return s.Format == FormatVariable && (s.VariableText != "" || s.VariableValue != "")
+}
+
 // Convert turns a decoded reply into frames as spec says.
 func Convert(doc *Doc, spec Spec) (data.Frames, error) {
 	set := RowSet{Limits: spec.Limits}
@@ -108,9 +113,6 @@ func (s *RowSet) Add(doc *Doc, rootSelector string) (int, error) {
 // Len is the number of rows gathered.
 func (s *RowSet) Len() int { return len(s.rows) }
 
-// keys returns m's keys in the document order of row's reply.
-func (s *RowSet) keys(row int, m map[string]any) []string { return s.docs[s.owner[row]].Keys(m) }
-
 // ConvertRows turns gathered rows into frames as spec says (spec.RootSelector is not used: the rows
 // are already selected). Columns are inferred from all rows of all replies.
 func ConvertRows(set *RowSet, spec Spec) (data.Frames, error) {
@@ -119,7 +121,7 @@ func ConvertRows(set *RowSet, spec Spec) (data.Frames, error) {
 	if len(rows) > lim.MaxRows { // rows added with another RowSet.Limits
 		return nil, tooManyRows(lim)
 	}
-	if spec.Format == FormatVariable && (spec.VariableText != "" || spec.VariableValue != "") {
+	if spec.variableSelectors() {
 		return variableFromSelectors(set, spec)
 	}
 	var (
@@ -239,8 +241,10 @@ func inferColumns(set *RowSet, rows []any, lim Limits) ([]*column, error) {
 	}
 	var flatten func(n *node[*column], m map[string]any, row int) error
 	flatten = func(n *node[*column], m map[string]any, row int) error {
-		keys := set.keys(row, m)
-		if keys == nil { // not from a Doc (cannot happen: RowSet.Add takes a Doc): a stable order
+		// The document order of row's reply; sorted for an object not from a Doc (cannot happen:
+		// RowSet.Add takes a Doc, but a value is never dropped).
+		keys := set.docs[set.owner[row]].Keys(m)
+		if keys == nil {
 			keys = slices.Sorted(maps.Keys(m))
 		}
 		if len(keys) == 0 {
@@ -716,7 +720,7 @@ func describeValue(v any) string {
 // times fields): with a new time and a new label set on every row it grows as the square of the
 // reply, so a few hundred KB would otherwise take gigabytes.
 func timeSeries(frame *data.Frame, lim Limits) (data.Frames, error) {
-	timeIdx := -1
+	timeIdx, hasNumber := -1, false
 	var kept []*data.Field
 	for _, f := range frame.Fields {
 		switch f.Type() {
@@ -728,18 +732,11 @@ func timeSeries(frame *data.Frame, lim Limits) (data.Frames, error) {
 		case data.FieldTypeNullableJSON:
 			// nested values cannot be series or labels
 		default:
-			kept = append(kept, f)
+			kept, hasNumber = append(kept, f), hasNumber || f.Type().Numeric()
 		}
 	}
 	if timeIdx == -1 {
 		return nil, errors.New("time series format needs a time column: declare a column with type time, or return RFC 3339 time strings")
-	}
-	frame.Fields = kept
-	hasNumber := false
-	for _, f := range kept {
-		if f.Type().Numeric() {
-			hasNumber = true
-		}
 	}
 	if !hasNumber {
 		return nil, errors.New("time series format needs at least one number column")

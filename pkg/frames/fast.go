@@ -1,11 +1,9 @@
 package frames
 
 import (
-	"encoding/json"
 	"errors"
 	"math"
 	"strconv"
-	"strings"
 	"unsafe"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -18,19 +16,14 @@ import (
 // scans body and records, per column, where each row's value starts in body; the fields are then
 // built straight from the bytes. Peak memory is the frames plus 4 bytes per cell.
 //
-// It handles a root selector that is empty, "$", a dotted path of keys or "$.name.name" (shorthand
-// names only), or such a "$" path followed by one wildcard ("$[*]", "$.items[*]", "$.a.b.*"), with
-// inferred columns, or with declared columns or variable selectors whose
-// selectors are all of that same kind (relative to the row; dotted ones may index arrays, as in
-// jsonsel). ok is false, and nothing is returned, whenever the reply or the spec is outside that
-// case: invalid JSON, a duplicate key in a row object when the columns are inferred, a root path
-// step into an array, a duplicate key in the object a root wildcard takes the members of, a column
-// selector of any other JSONPath form (brackets, wildcards, filters,
-// descent), and anything else not handled here. The caller then runs Decode and Convert,
-// which give the errors. When ok is true the frames and the error are those Decode and Convert would
-// give (TestConvertBytesMatchesTree, FuzzConvertBytesEquivalence). body is not retained.
-//
-// It is a Stream of one page.
+// It handles a root selector that is a key path (jsonsel.KeyPath), possibly followed by one
+// wildcard ("$[*]", "$.items[*]", "$.a.b.*"), with inferred columns, or with declared columns or
+// variable selectors that are all key paths (relative to the row). ok is false, and nothing is
+// returned, for anything else (invalid JSON, a duplicate key in an inferred row or in the members a
+// wildcard takes, a root path step into an array, another JSONPath form): the caller then runs
+// Decode and Convert, which give the errors. When ok is true the frames and the error are those
+// Decode and Convert would give (TestConvertBytesMatchesTree, FuzzConvertBytesEquivalence). body is
+// not retained. It is a Stream of one page.
 func ConvertBytes(body []byte, spec Spec) (out data.Frames, ok bool, err error) {
 	s, ok := NewStream(spec)
 	if !ok {
@@ -48,28 +41,25 @@ func ConvertBytes(body []byte, spec Spec) (out data.Frames, ok bool, err error) 
 // spec.RootSelector) then ConvertRows (TestStreamMatchesTree, FuzzStreamEquivalence). It keeps each
 // page's body, which the fields are built from at the end, and 4 bytes per cell.
 type Stream struct {
-	spec     Spec
-	path     []string // the root selector's keys
-	wild     bool     // the root selector ends in a wildcard: the rows are the children of path's node
-	decl     []Column // the declared columns, or the variable selectors' text and value
-	variable bool
-	b        builder
-	top      *node[*fcol] // the rows' node, kept across pages: the next page's rows usually have the same keys
-	failed   bool
+	spec   Spec
+	path   []string // the root selector's keys
+	wild   bool     // the root selector ends in a wildcard: the rows are the children of path's node
+	decl   []Column // the declared columns, or the variable selectors' text and value
+	b      builder
+	top    *node[*fcol] // the rows' node, kept across pages: the next page's rows usually have the same keys
+	failed bool
 }
 
 // NewStream returns a Stream for spec, and false when spec is outside the streaming case (see
 // ConvertBytes).
 func NewStream(spec Spec) (*Stream, bool) {
-	path, wild, ok := fastRoot(spec.RootSelector)
+	path, wild, ok := jsonsel.KeyPathWildcard(spec.RootSelector)
 	if !ok {
 		return nil, false
 	}
 	s := &Stream{spec: spec, path: path, wild: wild, decl: spec.Columns, top: &node[*fcol]{},
 		b: builder{index: map[string]*fcol{}, lim: spec.Limits.orDefaults()}}
-	// As in ConvertRows, variable selectors replace the declared columns.
-	s.variable = spec.Format == FormatVariable && (spec.VariableText != "" || spec.VariableValue != "")
-	if s.variable {
+	if spec.variableSelectors() { // as in ConvertRows, they replace the declared columns
 		s.decl = variableColumns(spec)
 	}
 	if len(s.decl) > 0 && !s.b.declare(s.decl) {
@@ -133,7 +123,7 @@ func (s *Stream) Frames() (data.Frames, error) {
 		}
 	}
 	b := &s.b
-	if s.variable {
+	if s.spec.variableSelectors() {
 		texts, values := variableOptions(b.rows, func(col, row int) (string, bool) {
 			if p := b.at(b.cols[col], row); p >= 0 {
 				return b.text(p), true
@@ -153,61 +143,6 @@ func (s *Stream) Frames() (data.Frames, error) {
 		frame.Fields = append(frame.Fields, f)
 	}
 	return shapeFrame(frame, s.spec)
-}
-
-// Lookup is jsonsel.Compile(path).First on the decoded body, read from the bytes: a cursor or a next
-// link without the tree. value is a string, a json.Number, a bool or nil (null); found is false when
-// path selects nothing. ok is false, and nothing is returned (the caller decodes the body), when path
-// is not a key path (see ConvertBytes), the body is not valid JSON, or the value is an object or an
-// array (TestLookupMatchesJsonsel, FuzzLookup).
-func Lookup(body []byte, path string) (value any, found, ok bool) {
-	if !jsonscan.Valid(body) {
-		return nil, false, false
-	}
-	return LookupValid(body, path)
-}
-
-// LookupValid is Lookup for a body the caller knows is valid JSON, because a Stream took it
-// (Stream.Add checks the whole body): it skips the check, a second scan of the whole page.
-func LookupValid(body []byte, path string) (value any, found, ok bool) {
-	keys, ok := jsonsel.KeyPath(path)
-	if !ok {
-		return nil, false, false
-	}
-	b := builder{Cursor: jsonscan.Cursor{B: body}}
-	if found, _ := b.Find(keys, true); !found {
-		return nil, false, true
-	}
-	switch b.B[b.Pos] {
-	case '{', '[':
-		return nil, false, false
-	case 'n':
-		return nil, true, true
-	}
-	return b.value(b.Pos), true, true
-}
-
-// Valid reports whether Decode accepts body (same grammar, same nesting bound), without allocating.
-func Valid(body []byte) bool { return jsonscan.Valid(body) }
-
-// fastRoot returns the keys of a root selector the Stream handles: one jsonsel.KeyPath takes, or a "$" one
-// followed by one wildcard ("$[*]", "$.*", "$.a.b[*]", "$.a.b.*"; wild is then true). Anything else
-// (two wildcards, a descendant segment, blanks around the wildcard) gives false.
-func fastRoot(expr string) (path []string, wild, ok bool) {
-	expr = strings.TrimSpace(expr)
-	if strings.HasPrefix(expr, "$") {
-		for _, w := range []string{"[*]", ".*"} {
-			if keys, cut := strings.CutSuffix(expr, w); cut {
-				if strings.TrimSpace(keys) != keys { // "$ [*]": KeyPath would trim the blank
-					return nil, false, false
-				}
-				expr, wild = keys, true
-				break
-			}
-		}
-	}
-	path, ok = jsonsel.KeyPath(expr)
-	return path, wild, ok
 }
 
 // fcol is one column: for each row, 1 + the offset in the body of its value, or 0 for null or
@@ -716,32 +651,21 @@ func (b *builder) keep(s []byte) string {
 // value is the cell at p as Decode gives it, strings copied (a conversion may keep them): for the
 // cells that go through the tree path's conversion.
 func (b *builder) value(p int) any {
-	switch b.B[p] {
-	case '"':
-		_, raw := b.str(p)
-		return string(raw)
-	case 't':
-		return true
-	case 'f':
-		return false
-	case '{', '[':
+	if k := b.B[p]; k == '{' || k == '[' {
 		return b.composite(p)
 	}
-	return json.Number(string(b.B[p:jsonscan.NumEnd(b.B, p)]))
+	b.Pos = p
+	return b.Scalar()
 }
 
-// text is the tree's text(v) of the cell at p; strings are copied into the arena.
+// text is the tree's text(v) of the cell at p; strings and numbers are copied into the arena.
 func (b *builder) text(p int) string {
 	switch b.B[p] {
 	case '"':
 		_, raw := b.str(p)
 		return b.keep(raw)
-	case 't':
-		return "true"
-	case 'f':
-		return "false"
-	case '{', '[':
-		return text(b.composite(p))
+	case 't', 'f', '{', '[':
+		return text(b.value(p))
 	}
 	return b.keep(b.B[p:jsonscan.NumEnd(b.B, p)])
 }

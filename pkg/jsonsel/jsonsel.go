@@ -267,6 +267,26 @@ func native(v any) any {
 	return v
 }
 
+// KeyPathWildcard is KeyPath, also taking a "$" key path followed by one wildcard ("$[*]", "$.*",
+// "$.a.b[*]", "$.a.b.*"; wild is then true: the expression selects the children of the path's
+// node). Anything else (two wildcards, a descendant segment, blanks around the wildcard) gives false.
+func KeyPathWildcard(expr string) (keys []string, wild, ok bool) {
+	expr = strings.TrimSpace(expr)
+	if strings.HasPrefix(expr, "$") {
+		for _, w := range []string{"[*]", ".*"} {
+			if k, cut := strings.CutSuffix(expr, w); cut {
+				if strings.TrimSpace(k) != k { // "$ [*]": KeyPath would trim the blank
+					return nil, false, false
+				}
+				expr, wild = k, true
+				break
+			}
+		}
+	}
+	keys, ok = KeyPath(expr)
+	return keys, wild, ok
+}
+
 // KeyPath returns the keys of an expression that is a plain key path: empty or "$" (no keys), a
 // dotted path of keys ("a.b.0"), or "$" followed by ".name" shorthand names ("$.a.b"); false for
 // any other. Such a path is what a walk over a reply's bytes (frames' streaming path) can follow;

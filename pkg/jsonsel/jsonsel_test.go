@@ -2,7 +2,9 @@ package jsonsel
 
 import (
 	"encoding/json"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -279,6 +281,56 @@ func TestKeyPath(t *testing.T) {
 	for _, expr := range []string{"a..b", ".a", "$[0]", "$.a[*]", "$..a", "$.0", "$['a']", "$.a b", "a."} {
 		if keys, ok := KeyPath(expr); ok {
 			t.Errorf("KeyPath(%q) = %q, want refused", expr, keys)
+		}
+	}
+}
+
+// TestKeyPathWildcard: a key path with one trailing wildcard selects the children of the path's
+// node, as Compile does; every other form with a wildcard is refused.
+func TestKeyPathWildcard(t *testing.T) {
+	doc := map[string]any{"a": map[string]any{"b": []any{"x", "y"}}, "c": []any{"z"}}
+	for expr, want := range map[string]string{
+		"$[*]": "", "$.*": "", " $.c[*] ": "c", "$.a.b[*]": "a|b", "$.a.*": "a", "a.b": "a|b", "$.a": "a",
+	} {
+		keys, wild, ok := KeyPathWildcard(expr)
+		if !ok || strings.Join(keys, "|") != want || wild != strings.Contains(expr, "*") {
+			t.Errorf("KeyPathWildcard(%q) = %q, %v, %v; want %q", expr, keys, wild, ok, want)
+			continue
+		}
+		if !wild {
+			continue
+		}
+		// The children of the node at keys are what Compile selects.
+		var node any = doc
+		for _, k := range keys {
+			node = node.(map[string]any)[k]
+		}
+		var children []any
+		switch n := node.(type) {
+		case []any:
+			children = n
+		case map[string]any:
+			for _, k := range slices.Sorted(maps.Keys(n)) { // no key order given: sorted
+				children = append(children, n[k])
+			}
+		}
+		sel, err := Compile(expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sel.SelectOrdered(doc, nil); !reflect.DeepEqual(got, children) {
+			t.Errorf("%q: Compile selects %v, the children of %q are %v", expr, got, keys, children)
+		}
+	}
+	for _, expr := range []string{"$[*][*]", "$..*", "$ [*]", "$.a[*].b", "$.a[0]", "$[?@.a]"} {
+		if keys, _, ok := KeyPathWildcard(expr); ok {
+			t.Errorf("KeyPathWildcard(%q) = %q, want refused", expr, keys)
+		}
+	}
+	// In the dotted syntax "*" is a key like any other, as KeyPath has it.
+	for _, expr := range []string{"a.*", "a[*]"} {
+		if keys, wild, ok := KeyPathWildcard(expr); !ok || wild || len(keys) == 0 || keys[len(keys)-1] == "" {
+			t.Errorf("KeyPathWildcard(%q) = %q, %v, %v; want the dotted keys", expr, keys, wild, ok)
 		}
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/query"
 )
 
-// A cursor or next link at a key path is read from the bytes (frames.Lookup): a run whose pages are
+// A cursor or next link at a key path is read from the bytes (jsonscan.Lookup): a run whose pages are
 // not converted from trees decodes none. Other paths use the tree, and follow the same pages.
 func TestCursorAndLinkWithoutTree(t *testing.T) {
 	for _, c := range []struct {

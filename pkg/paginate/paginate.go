@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/frames"
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/jsonscan"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/jsonsel"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/query"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/upstream"
@@ -240,7 +241,7 @@ func (s *state) next(page *Page, rows int) (upstream.Request, bool, error) {
 
 // scalarAt reads a cursor or link from the reply: a string or a number; null, false or missing means
 // none. Unless the page's tree is decoded already, a plain key path is read from the bytes
-// (frames.Lookup); anything else from the tree.
+// (jsonscan.Lookup); anything else from the tree.
 func scalarAt(page *Page, path, field string) (string, error) {
 	sel, err := jsonsel.Compile(path)
 	if err != nil {
@@ -250,12 +251,8 @@ func scalarAt(page *Page, path, field string) (string, error) {
 		v         any
 		found, ok bool
 	)
-	switch {
-	case page.decoded:
-	case page.valid:
-		v, found, ok = frames.LookupValid(page.Resp.Body, path)
-	default:
-		v, found, ok = frames.Lookup(page.Resp.Body, path)
+	if keys, isKey := jsonsel.KeyPath(path); isKey && !page.decoded && (page.valid || jsonscan.Valid(page.Resp.Body)) {
+		v, found, ok = jsonscan.Lookup(page.Resp.Body, keys)
 	}
 	if !ok {
 		doc, err := page.Doc()

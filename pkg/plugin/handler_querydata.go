@@ -11,6 +11,7 @@ import (
 
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/frames"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/jqworker"
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/jsonscan"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/paginate"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/query"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/upstream"
@@ -136,7 +137,7 @@ func (d *Datasource) run(ctx context.Context, m *query.Model, q backend.DataQuer
 func (d *Datasource) addTree(ctx context.Context, m *query.Model, rows *frames.RowSet, page *paginate.Page) (int, error) {
 	var doc *frames.Doc
 	var err error
-	if m.HasJQ() && frames.Valid(page.Resp.Body) {
+	if m.HasJQ() && jsonscan.Valid(page.Resp.Body) {
 		page.MarkValid()
 		lim := d.jqLimits
 		lim.Decode = page.DecodeTree // jq's output is decoded here

@@ -1,5 +1,6 @@
 // Package benchdata is shared by the benchmarks of issue #7 (pkg/frames, pkg/plugin): the payload
-// they convert and the peak-heap measurement they report. Only test code imports it.
+// they convert and the peak-heap measurement they report; and by the equivalence tests of the byte
+// readers (pkg/frames, pkg/jsonscan): TrickyBodies. Only test code imports it.
 package benchdata
 
 import (

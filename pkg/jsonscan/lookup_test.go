@@ -1,4 +1,4 @@
-package frames
+package jsonscan
 
 import (
 	"encoding/json"
@@ -6,19 +6,25 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/internal/benchdata"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/jsonsel"
 )
 
-// diffLookup says how Lookup(body, path) differs from jsonsel's First on the decoded body ("" when it
+// lookup is how pkg/paginate reads a cursor: Lookup when path is a key path and body is valid JSON;
+// otherwise ok is false (the caller decodes the body, and Decode gives the error).
+func lookup(body []byte, path string) (value any, found, ok bool) {
+	keys, isKey := jsonsel.KeyPath(path)
+	if !isKey || !Valid(body) {
+		return nil, false, false
+	}
+	return Lookup(body, keys)
+}
+
+// diffLookup says how lookup(body, path) differs from jsonsel's First on the decoded body ("" when it
 // does not); ok is Lookup's. A refusal (ok false) must have a reason: a path that is not a key path,
 // a body Decode refuses, or an object or array selected.
 func diffLookup(body []byte, path string) (diff string, ok bool) {
-	v, found, ok := Lookup(body, path)
-	if Valid(body) { // what a Stream took: LookupValid, which skips the check, must agree
-		if v2, found2, ok2 := LookupValid(body, path); !reflect.DeepEqual(v2, v) || found2 != found || ok2 != ok {
-			return fmt.Sprintf("LookupValid %#v, %v, %v; Lookup %#v, %v, %v", v2, found2, ok2, v, found, ok), ok
-		}
-	}
+	v, found, ok := lookup(body, path)
 	sel, selErr := jsonsel.Compile(path)
 	doc, decErr := Decode(body)
 	if !ok {
@@ -44,7 +50,8 @@ func diffLookup(body []byte, path string) (diff string, ok bool) {
 	return "", true
 }
 
-// lookupPaths are cursor and link paths over the keys of trickyBodies and genRows: dotted and "$."
+// lookupPaths are cursor and link paths over the keys of benchdata.TrickyBodies and the random rows
+// of pkg/frames' tests: dotted and "$."
 // forms, through objects and arrays, and paths Lookup leaves to the tree.
 var lookupPaths = []string{"", "$", " $ ", "a", "$.a", "a.b", "$.a.b", "b", "t", "value", "é", `x"y`, "a.0", "a.1",
 	"a.1.z", "a.01", "a.+1", "a.-0", "a.-1", "0", "1", "data", "data.items", "$.data.items", "data.items.0",
@@ -52,7 +59,10 @@ var lookupPaths = []string{"", "$", " $ ", "a", "$.a", "a.b", "$.a.b", "b", "t",
 	"a..b", "a.", "$['a']", "$.a[0]", "$..a", "$[*]", "$.é", "$.*", "$.data.items[*]", "$.a.*", "items[*]", "a.*"}
 
 func TestLookupMatchesJsonsel(t *testing.T) {
-	for _, body := range trickyBodies {
+	if benchdata.MaxDepth != MaxDepth {
+		t.Fatalf("benchdata.MaxDepth %d, MaxDepth %d: the bodies at the bound are not", benchdata.MaxDepth, MaxDepth)
+	}
+	for _, body := range benchdata.TrickyBodies {
 		for _, path := range lookupPaths {
 			if diff, _ := diffLookup([]byte(body), path); diff != "" {
 				t.Errorf("Lookup(%.200q, %q): %s", body, path, diff)
@@ -87,7 +97,7 @@ func TestLookupMatchesJsonsel(t *testing.T) {
 		{`{"next":["x"]}`, "$.next[*]", nil, false, false},  // a root wildcard is the Stream's, not Lookup's
 		{`{"next":{"a":"x"}}`, "$.next.*", nil, false, false},
 	} {
-		v, found, ok := Lookup([]byte(c.body), c.path)
+		v, found, ok := lookup([]byte(c.body), c.path)
 		if !reflect.DeepEqual(v, c.value) || found != c.found || ok != c.ok {
 			t.Errorf("Lookup(%q, %q) = %#v, %v, %v; want %#v, %v, %v", c.body, c.path, v, found, ok, c.value, c.found, c.ok)
 		}
@@ -99,7 +109,7 @@ func TestLookupMatchesJsonsel(t *testing.T) {
 
 // FuzzLookup: Lookup gives what jsonsel gives on the decoded body, or refuses with a reason.
 func FuzzLookup(f *testing.F) {
-	for i, b := range trickyBodies {
+	for i, b := range benchdata.TrickyBodies {
 		if len(b) < 4096 {
 			f.Add([]byte(b), lookupPaths[i%len(lookupPaths)])
 		}

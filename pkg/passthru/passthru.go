@@ -59,12 +59,6 @@ func WithRequest(ctx context.Context, h http.Header, fromAlert bool) context.Con
 	return context.WithValue(ctx, ctxKey{}, &request{user: h.Get("Authorization"), fromAlert: fromAlert})
 }
 
-// HasUser reports whether ctx carries a user token (well-formed or not).
-func HasUser(ctx context.Context) bool {
-	r, _ := ctx.Value(ctxKey{}).(*request)
-	return r != nil && r.user != ""
-}
-
 // bearer takes the token out of "Bearer <token>".
 func bearer(auth string) (string, error) {
 	scheme, tok, ok := strings.Cut(strings.TrimSpace(auth), " ")

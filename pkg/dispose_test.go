@@ -117,18 +117,18 @@ func TestSettingsSavesReleaseConnections(t *testing.T) {
 		t.Errorf("%d queries failed during the saves", failures.Load())
 	}
 
-	// The SDK disposes a replaced instance 5 s after the replacement: within 8 s of the last save,
-	// goroutines and fds are back to the baseline (±5).
+	// The SDK disposes a replaced instance 5 s after the replacement: within 15 s of the last save
+	// (5.1 s measured; room for a loaded machine), goroutines and fds are back to the baseline (±5).
 	var g, f int
 	for {
 		g, f = processGauges(ctx, t, plug)
-		if (g <= g0+5 && f <= f0+5) || time.Since(lastSave) > 8*time.Second {
+		if (g <= g0+5 && f <= f0+5) || time.Since(lastSave) > 15*time.Second {
 			break
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
 	t.Logf("%s after the last save: %d goroutines (baseline %d), %d fds (baseline %d)", time.Since(lastSave).Round(100*time.Millisecond), g, g0, f, f0)
 	if g > g0+5 || f > f0+5 {
-		t.Fatalf("8 s after 100 settings saves under load: %d goroutines and %d fds, want the baseline %d and %d (±5): disposed instances keep their connections", g, f, g0, f0)
+		t.Fatalf("15 s after 100 settings saves under load: %d goroutines and %d fds, want the baseline %d and %d (±5): disposed instances keep their connections", g, f, g0, f0)
 	}
 }

@@ -254,8 +254,9 @@ func inferColumns(set *RowSet, rows []any, lim Limits) ([]*column, error) {
 			n.remember(keys)
 		}
 		for i, k := range keys {
+			v := m[k]
 			var err error
-			if nested, ok := m[k].(map[string]any); ok && len(nested) > 0 {
+			if nested, ok := v.(map[string]any); ok && len(nested) > 0 {
 				if n.lastKids[i] == nil {
 					n.lastKids[i], err = n.kid(k, lim)
 				}
@@ -267,7 +268,7 @@ func inferColumns(set *RowSet, rows []any, lim Limits) ([]*column, error) {
 					n.lastCols[i], err = get(n.prefix + k)
 				}
 				if err == nil {
-					n.lastCols[i].values[row] = m[k]
+					n.lastCols[i].values[row] = v
 				}
 			}
 			if err != nil {

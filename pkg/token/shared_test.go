@@ -86,6 +86,7 @@ type rotatingProvider struct {
 	calls    int
 	lifetime time.Duration
 	delay    time.Duration
+	onFetch  func() // run once, at the start of the next Fetch: after the refresher's claim, before its Publish
 }
 
 func newProvider(lifetime time.Duration) (*rotatingProvider, string) {
@@ -94,6 +95,13 @@ func newProvider(lifetime time.Duration) (*rotatingProvider, string) {
 }
 
 func (p *rotatingProvider) Fetch(ctx context.Context, rt string) (*oauth2.Token, error) {
+	p.mu.Lock()
+	hook := p.onFetch
+	p.onFetch = nil
+	p.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
 	if p.delay > 0 {
 		select {
 		case <-time.After(p.delay):
@@ -228,8 +236,8 @@ func TestSharedFailureAfterClaim(t *testing.T) {
 			time.Sleep(500 * time.Millisecond) // due
 			p.mu.Lock()
 			p.delay, p.lifetime = 300*time.Millisecond, time.Minute
+			p.onFetch = func() { tc.fail(st, true) } // a sleep before the fault was sometimes too early or too late
 			p.mu.Unlock()
-			go func() { time.Sleep(100 * time.Millisecond); tc.fail(st, true) }()
 			ta, err := a.c.Token(context.Background())
 			if err != nil {
 				t.Fatalf("refresher lost its new token: %v", err)
@@ -413,8 +421,8 @@ func TestSharedUnpublishedTokenSurvivesInstanceRebuild(t *testing.T) {
 	time.Sleep(400 * time.Millisecond)
 	p.mu.Lock()
 	p.delay, p.lifetime = 200*time.Millisecond, time.Minute
+	p.onFetch = func() { st.failWrites.Store(true) }
 	p.mu.Unlock()
-	go func() { time.Sleep(80 * time.Millisecond); st.failWrites.Store(true) }()
 	ta, err := a.c.Token(context.Background())
 	if err != nil {
 		t.Fatal(err)

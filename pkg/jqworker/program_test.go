@@ -152,3 +152,19 @@ func TestSelectorsOverBuiltObjectsAreSorted(t *testing.T) {
 		}
 	}
 }
+
+// jq output deeper than the nesting bound is refused by normalization, walking no further than
+// the bound (encoding/json, which recurses once per level, never sees it).
+func TestJQOutputOverTheNestingBound(t *testing.T) {
+	jq, err := Compile(`[{"a": reduce range(300) as $i (0; [.])}]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := jq.Run(context.Background(), nil, time.Minute); err == nil || !strings.Contains(err.Error(), "deeper than 256 levels") {
+		t.Errorf("jq.Run: %v", err)
+	}
+	jq, _ = Compile(`[{"a": reduce range(250) as $i (0; [.])}]`) // within the bound
+	if _, err := jq.Run(context.Background(), nil, time.Minute); err != nil {
+		t.Errorf("jq.Run within the bound: %v", err)
+	}
+}

@@ -22,10 +22,7 @@ var maxJQOutputs = 1_000_000
 
 // Program is a compiled jq program (github.com/itchyny/gojq) that reshapes a decoded reply. It runs
 // in the worker (serve); the plugin compiles it only to refuse a bad program at once (pkg/query).
-type Program struct {
-	src  string
-	code *gojq.Code
-}
+type Program struct{ code *gojq.Code }
 
 // Compile parses and compiles src. The program sees no environment variables ($ENV and env are
 // empty), cannot read other inputs and cannot import modules.
@@ -38,7 +35,7 @@ func Compile(src string) (*Program, error) {
 	if err != nil {
 		return nil, describeJQError(src, err)
 	}
-	return &Program{src: src, code: code}, nil
+	return &Program{code: code}, nil
 }
 
 // timeoutError names the bound a jq run went over.

@@ -122,7 +122,7 @@ func ConvertRows(set *RowSet, spec Spec) (data.Frames, error) {
 		return nil, tooManyRows(lim)
 	}
 	if spec.variableSelectors() {
-		return variableFromSelectors(set, spec)
+		return variableFromSelectors(set, spec, lim)
 	}
 	var (
 		cols []*column
@@ -145,15 +145,16 @@ func ConvertRows(set *RowSet, spec Spec) (data.Frames, error) {
 		}
 		frame.Fields = append(frame.Fields, f)
 	}
-	return shapeFrame(frame, spec)
+	return shapeFrame(frame, spec, lim)
 }
 
-// shapeFrame turns the table frame of all rows into the frames of spec.Format.
-func shapeFrame(frame *data.Frame, spec Spec) (data.Frames, error) {
+// shapeFrame turns the table frame of all rows into the frames of spec.Format (lim: spec.Limits with
+// its defaults).
+func shapeFrame(frame *data.Frame, spec Spec, lim Limits) (data.Frames, error) {
 	frame.Meta = &data.FrameMeta{PreferredVisualization: data.VisTypeTable}
 	switch spec.Format {
 	case FormatTimeSeries:
-		return timeSeries(frame, spec.Limits.orDefaults())
+		return timeSeries(frame, lim)
 	case FormatSingle:
 		return single(frame, len(spec.Columns) > 0)
 	case FormatVariable:

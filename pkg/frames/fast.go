@@ -97,7 +97,16 @@ func streamable(n int) bool {
 
 // Trees returns the pages added so far as the tree path holds them: each decoded and added with the
 // root selector. A caller whose page the Stream refused adds that page and the next ones to it.
-func (s *Stream) Trees() (*RowSet, error) {
+// charge (nil: none) is given every page before any is decoded, and its error ends Trees: the
+// caller's memory budget refuses the trees before they cost anything.
+func (s *Stream) Trees(charge func(body []byte) error) (*RowSet, error) {
+	for _, p := range s.b.pages {
+		if charge != nil {
+			if err := charge(p.body); err != nil {
+				return nil, err
+			}
+		}
+	}
 	set := &RowSet{Limits: s.spec.Limits}
 	for _, p := range s.b.pages {
 		doc, err := Decode(p.body) // cannot fail: Add validated it
@@ -142,7 +151,7 @@ func (s *Stream) Frames() (data.Frames, error) {
 		}
 		frame.Fields = append(frame.Fields, f)
 	}
-	return shapeFrame(frame, s.spec)
+	return shapeFrame(frame, s.spec, b.lim)
 }
 
 // fcol is one column: for each row, 1 + the offset in the body of its value, or 0 for null or
@@ -532,7 +541,7 @@ func (b *builder) declare(decl []Column) bool {
 			}
 			n = k
 		}
-		if len(d.fieldName()) > b.lim.MaxColumnNameLength {
+		if b.lim.checkName(d.fieldName()) != nil {
 			return false
 		}
 		c := &fcol{colSpec: d.spec()}

@@ -81,8 +81,8 @@ func variableFromFrame(frame *data.Frame) (data.Frames, error) {
 
 // variableFromSelectors builds the options from the text and value selectors, read as text from
 // each row. A missing selector takes the other's value.
-func variableFromSelectors(set *RowSet, spec Spec) (data.Frames, error) {
-	cols, err := declaredColumns(variableColumns(spec), set, spec.Limits.orDefaults())
+func variableFromSelectors(set *RowSet, spec Spec, lim Limits) (data.Frames, error) {
+	cols, err := declaredColumns(variableColumns(spec), set, lim)
 	if err != nil {
 		return nil, fmt.Errorf("variable selectors: %v", err) // names columns[0] (text) or columns[1] (value)
 	}

@@ -51,12 +51,9 @@ func TestBudgetsStreamMatchesTree(t *testing.T) {
 	}
 }
 
+// convertLimited is treeConvert's field count.
 func convertLimited(body string, spec Spec) (int, error) {
-	doc, err := Decode([]byte(body))
-	if err != nil {
-		return 0, err
-	}
-	out, err := Convert(doc, spec)
+	out, err := treeConvert([]byte(body), spec)
 	if err != nil {
 		return 0, err
 	}

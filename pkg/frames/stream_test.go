@@ -43,7 +43,7 @@ func streamPages(pages [][]byte, spec Spec) (out data.Frames, rows []int, stream
 				streamed++
 				continue
 			}
-			if set, err = s.Trees(); err != nil {
+			if set, err = s.Trees(nil); err != nil {
 				return nil, rows, streamed, err
 			}
 			s = nil
@@ -252,7 +252,7 @@ func TestStreamRefusedPageIsFinal(t *testing.T) {
 	if _, err := s.Frames(); err == nil {
 		t.Error("Frames after a refused page")
 	}
-	set, err := s.Trees()
+	set, err := s.Trees(nil)
 	if err != nil || set.Len() != 2 {
 		t.Errorf("Trees: %d rows, %v; want the 2 rows of the page taken", set.Len(), err)
 	}

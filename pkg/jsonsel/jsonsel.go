@@ -57,11 +57,9 @@ func Compile(expr string) (*Selector, error) {
 			s.ordered = p.Query().Segments()
 		}
 	default:
-		s.dotted = strings.Split(expr, ".")
-		for _, seg := range s.dotted {
-			if seg == "" {
-				return nil, fmt.Errorf("%q has an empty segment; write a.b.c, or a JSONPath such as $['a.b']", expr)
-			}
+		var ok bool
+		if s.dotted, ok = splitDotted(expr); !ok {
+			return nil, fmt.Errorf("%q has an empty segment; write a.b.c, or a JSONPath such as $['a.b']", expr)
 		}
 	}
 	return s, nil
@@ -267,6 +265,17 @@ func native(v any) any {
 	return v
 }
 
+// splitDotted splits a dotted path ("a.b.0") into its keys, and returns false when one is empty.
+func splitDotted(expr string) ([]string, bool) {
+	keys := strings.Split(expr, ".")
+	for _, k := range keys {
+		if k == "" {
+			return nil, false
+		}
+	}
+	return keys, true
+}
+
 // KeyPathWildcard is KeyPath, also taking a "$" key path followed by one wildcard ("$[*]", "$.*",
 // "$.a.b[*]", "$.a.b.*"; wild is then true: the expression selects the children of the path's
 // node). Anything else (two wildcards, a descendant segment, blanks around the wildcard) gives false.
@@ -297,13 +306,7 @@ func KeyPath(expr string) ([]string, bool) {
 		return nil, true
 	}
 	if expr[0] != '$' {
-		segs := strings.Split(expr, ".")
-		for _, s := range segs {
-			if s == "" {
-				return nil, false
-			}
-		}
-		return segs, true
+		return splitDotted(expr)
 	}
 	var segs []string
 	for rest := expr[1:]; rest != ""; {

@@ -243,18 +243,20 @@ func (s *state) next(page *Page, rows int) (upstream.Request, bool, error) {
 // none. Unless the page's tree is decoded already, a plain key path is read from the bytes
 // (jsonscan.Lookup); anything else from the tree.
 func scalarAt(page *Page, path, field string) (string, error) {
-	sel, err := jsonsel.Compile(path)
-	if err != nil {
-		return "", &query.Error{Msg: fmt.Sprintf("pagination.%s: %v", field, err)}
-	}
 	var (
 		v         any
 		found, ok bool
 	)
+	// A key path compiles whenever KeyPath takes it (FuzzLookup checks it), so the selector is only
+	// compiled when the bytes cannot answer.
 	if keys, isKey := jsonsel.KeyPath(path); isKey && !page.decoded && (page.valid || jsonscan.Valid(page.Resp.Body)) {
 		v, found, ok = jsonscan.Lookup(page.Resp.Body, keys)
 	}
 	if !ok {
+		sel, err := jsonsel.Compile(path)
+		if err != nil {
+			return "", &query.Error{Msg: fmt.Sprintf("pagination.%s: %v", field, err)}
+		}
 		doc, err := page.Doc()
 		if err != nil {
 			return "", err

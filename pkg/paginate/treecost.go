@@ -206,9 +206,10 @@ func (s *costScan) run() {
 			if n := len(s.stack); n > 0 && s.stack[n-1].wantKey {
 				f := &s.stack[n-1]
 				f.wantKey = false
-				f.hash = f.hash*0x100000001b3 ^ maphash.Bytes(costSeed, raw)
+				h := maphash.Bytes(costSeed, raw)
+				f.hash = f.hash*0x100000001b3 ^ h
 				f.unclean = f.unclean || !clean
-				s.keys = append(s.keys, maphash.Bytes(costSeed, raw))
+				s.keys = append(s.keys, h)
 			} else {
 				s.value()
 				s.cost += boxCost

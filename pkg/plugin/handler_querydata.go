@@ -87,7 +87,6 @@ func (d *Datasource) run(ctx context.Context, m *query.Model, q backend.DataQuer
 	// Every tree the query decodes in this process (pages, jq's output) is charged to its memory
 	// budget first (paginate.TreeBudget, carried by each page).
 	var stream *frames.Stream
-	var streamed [][]byte // the pages the stream took, decoded should a later page need the tree
 	if !m.HasJQ() {
 		stream, _ = frames.NewStream(spec)
 	}
@@ -98,17 +97,9 @@ func (d *Datasource) run(ctx context.Context, m *query.Model, q backend.DataQuer
 			if stream != nil {
 				if n, ok := stream.Add(page.Resp.Body); ok {
 					page.MarkValid()
-					if m.Pagination != nil {
-						streamed = append(streamed, page.Resp.Body)
-					}
 					return n, nil
 				}
-				for _, body := range streamed {
-					if err := page.Charge(body); err != nil {
-						return 0, upstream.BadReply("", err)
-					}
-				}
-				set, err := stream.Trees()
+				set, err := stream.Trees(page.Charge) // the pages it took, charged then decoded
 				if err != nil {
 					return 0, upstream.BadReply("", err)
 				}

@@ -42,7 +42,7 @@ type Model struct {
 	VariableTextSelector  string `json:"variableTextSelector"`
 	VariableValueSelector string `json:"variableValueSelector"`
 
-	jq *jqworker.Program // compiled JQ (to refuse a bad program at once), nil when JQ is empty
+	hasJQ bool // JQ is not blank (Parse compiled it: a bad program is refused at once)
 }
 
 // Pagination modes.
@@ -106,12 +106,10 @@ func Parse(raw json.RawMessage) (*Model, error) {
 	default:
 		return nil, &Error{Msg: fmt.Sprintf("format %q is not one of table, timeseries, single, variable", m.Format)}
 	}
-	if strings.TrimSpace(m.JQ) != "" {
-		jq, err := jqworker.Compile(m.JQ)
-		if err != nil {
+	if m.hasJQ = strings.TrimSpace(m.JQ) != ""; m.hasJQ {
+		if _, err := jqworker.Compile(m.JQ); err != nil { // to refuse a bad program at once; the worker runs it
 			return nil, &Error{Msg: "jq: " + err.Error()}
 		}
-		m.jq = jq
 	}
 	for _, f := range [][2]string{{"variableTextSelector", m.VariableTextSelector}, {"variableValueSelector", m.VariableValueSelector}} {
 		if _, err := jsonsel.Compile(f[1]); err != nil {
@@ -199,7 +197,7 @@ func (p *Pagination) normalize() error {
 
 // HasJQ reports whether the query reshapes the reply with a jq program (m.JQ, checked by Parse). The
 // plugin runs it in a worker process (pkg/jqworker), never in its own.
-func (m *Model) HasJQ() bool { return m.jq != nil }
+func (m *Model) HasJQ() bool { return m.hasJQ }
 
 // Request builds the API request, with macros expanded in the path, parameters, headers and body.
 func (m *Model) Request(tr backend.TimeRange, interval time.Duration) upstream.Request {

@@ -256,8 +256,9 @@ func (s *Server) checkClaims(r *http.Request, c map[string]any, clientAuth bool)
 	bad := func(format string, args ...any) *oauthError {
 		return refuse(http.StatusUnauthorized, "invalid_client", what+": "+format, args...)
 	}
-	endpoint := s.issuerOf(r) + r.URL.Path
-	if !audienceHas(c["aud"], endpoint, s.issuerOf(r)) {
+	iss := s.issuerOf(r)
+	endpoint := iss + r.URL.Path
+	if !audienceHas(c["aud"], endpoint, iss) {
 		return bad("aud must be the token endpoint %s or the issuer", endpoint)
 	}
 	exp, okExp := numeric(c["exp"])

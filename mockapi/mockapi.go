@@ -28,6 +28,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
@@ -111,6 +112,7 @@ func New(cfg Config) *Server {
 		refreshTokens:  make(map[string]*refreshToken),
 		families:       make(map[int]*family),
 		now:            time.Now,
+		assert:         assertionState{seenJTI: jtiCache{}},
 	}
 }
 
@@ -242,11 +244,7 @@ func (s *Server) handleStandardToken(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	s.mu.Lock()
 	// Drop expired tokens so long runs do not grow the map without bound.
-	for t, exp := range s.standardTokens {
-		if now.After(exp) {
-			delete(s.standardTokens, t)
-		}
-	}
+	maps.DeleteFunc(s.standardTokens, func(_ string, exp time.Time) bool { return now.After(exp) })
 	s.standardTokens[tok] = now.Add(s.lifetime)
 	if f := s.families[fam]; f != nil {
 		f.accessTokens = append(f.accessTokens, tok)

@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
 	"net/http"
 	"net/url"
@@ -55,7 +56,7 @@ type assertionState struct {
 	clientCert *x509.Certificate           // if set: assertions must name it in x5t (Azure AD style)
 	issuers    map[string]crypto.PublicKey // jwt_bearer: iss -> key
 	certCN     string                      // tls_client_auth: expected subject CN
-	seenJTI    map[string]time.Time
+	seenJTI    jtiCache
 	last       map[string]any // claims of the last accepted assertion
 	lastHeader map[string]any // its JOSE header
 	lastMethod string
@@ -256,8 +257,9 @@ func (s *Server) checkClaims(r *http.Request, c map[string]any, clientAuth bool)
 	bad := func(format string, args ...any) *oauthError {
 		return refuse(http.StatusUnauthorized, "invalid_client", what+": "+format, args...)
 	}
-	endpoint := s.issuerOf(r) + r.URL.Path
-	if !audienceHas(c["aud"], endpoint, s.issuerOf(r)) {
+	iss := s.issuerOf(r)
+	endpoint := iss + r.URL.Path
+	if !audienceHas(c["aud"], endpoint, iss) {
 		return bad("aud must be the token endpoint %s or the issuer", endpoint)
 	}
 	exp, okExp := numeric(c["exp"])
@@ -278,20 +280,27 @@ func (s *Server) checkClaims(r *http.Request, c map[string]any, clientAuth bool)
 		return bad("jti is required")
 	}
 	s.assert.mu.Lock()
-	defer s.assert.mu.Unlock()
-	if s.assert.seenJTI == nil {
-		s.assert.seenJTI = map[string]time.Time{}
-	}
-	for k, until := range s.assert.seenJTI {
-		if now.After(until) {
-			delete(s.assert.seenJTI, k)
-		}
-	}
-	if _, seen := s.assert.seenJTI[jti]; seen {
+	first := s.assert.seenJTI.firstUse(jti, now, time.Unix(exp, 0).Add(time.Minute))
+	s.assert.mu.Unlock()
+	if !first {
 		return bad("jti was already used (replay)")
 	}
-	s.assert.seenJTI[jti] = time.Unix(exp, 0).Add(time.Minute)
 	return nil
+}
+
+// jtiCache holds the jti values seen (of client assertions, of DPoP proofs), each until it may be
+// forgotten. Its owner's lock guards it.
+type jtiCache map[string]time.Time
+
+// firstUse forgets the jti values whose time has passed at now, then reports whether jti is new;
+// if it is, it is kept until keep.
+func (c jtiCache) firstUse(jti string, now, keep time.Time) bool {
+	maps.DeleteFunc(c, func(_ string, until time.Time) bool { return now.After(until) })
+	if _, seen := c[jti]; seen {
+		return false
+	}
+	c[jti] = keep
+	return true
 }
 
 func (s *Server) recordMethod(m string, claims map[string]any, header ...map[string]any) {

@@ -110,13 +110,12 @@ func (s *Server) redeemCode(w http.ResponseWriter, form url.Values) bool {
 	c, ok := s.codes[form.Get("code")]
 	delete(s.codes, form.Get("code"))
 	s.mu.Unlock()
-	sum := sha256.Sum256([]byte(form.Get("code_verifier")))
 	switch {
 	case !ok || time.Now().After(c.expires):
 		writeError(w, http.StatusBadRequest, "invalid_grant", "unknown or expired code")
 	case c.redirectURI != form.Get("redirect_uri"):
 		writeError(w, http.StatusBadRequest, "invalid_grant", "redirect_uri mismatch")
-	case base64.RawURLEncoding.EncodeToString(sum[:]) != c.challenge:
+	case s256(form.Get("code_verifier")) != c.challenge:
 		writeError(w, http.StatusBadRequest, "invalid_grant", "PKCE verification failed")
 	default:
 		return true
@@ -173,4 +172,10 @@ func (s *Server) issueRefreshToken(fam int) string {
 	s.refreshTokens[rt] = &refreshToken{family: fam, index: len(f.refreshTokens), valid: !f.revoked}
 	s.mu.Unlock()
 	return rt
+}
+
+// s256 is base64url(sha256(s)): a PKCE S256 challenge, a DPoP ath, a JWK thumbprint.
+func s256(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
 }

@@ -70,18 +70,20 @@ func (s *Server) issuerOf(r *http.Request) string {
 func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request) bool {
 	p := r.URL.Path
 	var issuerPath string
+	oidc := strings.HasSuffix(p, WellKnownOIDC)
 	switch {
-	case strings.HasSuffix(p, WellKnownOIDC):
-		s.disco.mu.Lock()
-		off := s.disco.oidcOff
-		s.disco.mu.Unlock()
-		if off {
-			return false
-		}
+	case oidc:
 		issuerPath = strings.TrimSuffix(p, WellKnownOIDC)
 	case strings.HasPrefix(p, WellKnownRFC8414):
 		issuerPath = strings.TrimPrefix(p, WellKnownRFC8414)
 	default:
+		return false
+	}
+	// One snapshot of the settings: SetDiscoveryIssuer may run concurrently.
+	s.disco.mu.Lock()
+	override, off := s.disco.issuer, s.disco.oidcOff
+	s.disco.mu.Unlock()
+	if oidc && off {
 		return false
 	}
 	s.disco.requests.Add(1)
@@ -92,11 +94,11 @@ func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request) bool {
 		writeError(w, http.StatusBadRequest, "invalid_request", "metadata requests carry no credentials")
 		return true
 	}
-	iss := s.issuerOf(r)
-	if s.disco.issuer == "" {
-		iss += issuerPath
-	}
 	o := origin(r)
+	iss := override
+	if iss == "" {
+		iss = o + issuerPath
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"issuer":                           iss,
 		"token_endpoint":                   o + PathOAuthToken,

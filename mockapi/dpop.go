@@ -3,12 +3,11 @@ package mockapi
 import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/big"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -37,7 +36,7 @@ type DPoPServer struct {
 	tokenChallenges, apiChallenges atomic.Int64
 	mu                             sync.Mutex
 	tokens                         map[string]dpopToken // access token -> binding
-	jtis                           map[string]time.Time // seen jti -> when it may be forgotten
+	jtis                           jtiCache             // seen jti -> when it may be forgotten
 	tokenNonce, apiNonce           string
 	refusals                       []string
 }
@@ -65,7 +64,7 @@ func NewDPoP(cfg DPoPConfig) *DPoPServer {
 	if cfg.TokenLifetime <= 0 {
 		cfg.TokenLifetime = DefaultTokenLifetime
 	}
-	return &DPoPServer{cfg: cfg, tokens: map[string]dpopToken{}, jtis: map[string]time.Time{},
+	return &DPoPServer{cfg: cfg, tokens: map[string]dpopToken{}, jtis: jtiCache{},
 		tokenNonce: newToken(), apiNonce: newToken()}
 }
 
@@ -146,11 +145,7 @@ func (s *DPoPServer) handleToken(w http.ResponseWriter, r *http.Request) {
 	tok := newToken()
 	s.mu.Lock()
 	now := time.Now()
-	for t, b := range s.tokens {
-		if now.After(b.expires) {
-			delete(s.tokens, t)
-		}
-	}
+	maps.DeleteFunc(s.tokens, func(_ string, b dpopToken) bool { return now.After(b.expires) })
 	s.tokens[tok] = dpopToken{jkt: p.jkt, expires: now.Add(s.cfg.TokenLifetime)}
 	s.mu.Unlock()
 	noStore(w)
@@ -252,13 +247,8 @@ func (s *DPoPServer) checkProof(r *http.Request, accessToken, nonce string) (che
 	if err != nil {
 		return checkedProof{}, errors.New("jwk is not a point on P-256")
 	}
-	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
-	if err != nil || len(sig) != 64 {
-		return checkedProof{}, errors.New("signature is not a 64-byte ES256 signature")
-	}
-	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
-	if !ecdsa.Verify(pub, digest[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])) {
-		return checkedProof{}, errors.New("signature does not verify with the jwk")
+	if err := verifyJWS(vals[0], hdr.Alg, pub); err != nil {
+		return checkedProof{}, fmt.Errorf("proof: %v", err)
 	}
 	var c struct {
 		JTI, HTM, HTU, Nonce, ATH string
@@ -280,34 +270,22 @@ func (s *DPoPServer) checkProof(r *http.Request, accessToken, nonce string) (che
 	if accessToken == "" && c.ATH != "" {
 		return checkedProof{}, errors.New("ath on a token request")
 	}
-	if accessToken != "" {
-		sum := sha256.Sum256([]byte(accessToken))
-		if c.ATH != base64.RawURLEncoding.EncodeToString(sum[:]) {
-			return checkedProof{}, errors.New("ath missing or not the hash of the access token")
-		}
+	if accessToken != "" && c.ATH != s256(accessToken) {
+		return checkedProof{}, errors.New("ath missing or not the hash of the access token")
 	}
 	if len(c.JTI) < 8 {
 		return checkedProof{}, errors.New("jti missing or too short")
 	}
 	s.mu.Lock()
-	for j, until := range s.jtis {
-		if now.After(until) {
-			delete(s.jtis, j)
-		}
-	}
-	_, replayed := s.jtis[c.JTI]
-	if !replayed {
-		s.jtis[c.JTI] = now.Add(2 * dpopIATWindow)
-	}
+	first := s.jtis.firstUse(c.JTI, now, now.Add(2*dpopIATWindow))
 	s.mu.Unlock()
-	if replayed {
+	if !first {
 		return checkedProof{}, errors.New("jti replayed")
 	}
 	if s.cfg.RequireNonce && c.Nonce != nonce {
 		return checkedProof{}, errNonce
 	}
-	tp := sha256.Sum256([]byte(`{"crv":"P-256","kty":"EC","x":"` + jwk.X + `","y":"` + jwk.Y + `"}`))
-	return checkedProof{jkt: base64.RawURLEncoding.EncodeToString(tp[:])}, nil
+	return checkedProof{jkt: s256(`{"crv":"P-256","kty":"EC","x":"` + jwk.X + `","y":"` + jwk.Y + `"}`)}, nil
 }
 
 func decodeSegment(seg string, v any) error {

@@ -28,6 +28,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
@@ -78,14 +79,12 @@ type Server struct {
 	clientSecret string
 	lifetime     time.Duration
 
-	tokenRequests atomic.Int64
-	apiRequests   atomic.Int64
-	tokenDelay    atomic.Int64 // time.Duration
+	traffic                 // TokenRequests, APIRequests, LastTokenHeaders, LastAPIHeaders
+	tokenDelay atomic.Int64 // time.Duration
 
 	mu             sync.Mutex
-	customTokens   map[string]struct{}  // valid custom tokens
-	standardTokens map[string]time.Time // valid standard tokens -> expiry
-	lastAPIHeaders http.Header
+	customTokens   map[string]struct{}      // valid custom tokens
+	standardTokens map[string]time.Time     // valid standard tokens -> expiry
 	codes          map[string]authCode      // authorization codes not yet redeemed
 	refreshTokens  map[string]*refreshToken // every refresh token issued, valid or not
 	families       map[int]*family          // grants (one per redeemed code), by id
@@ -113,16 +112,9 @@ func New(cfg Config) *Server {
 		refreshTokens:  make(map[string]*refreshToken),
 		families:       make(map[int]*family),
 		now:            time.Now,
+		assert:         assertionState{seenJTI: jtiCache{}},
 	}
 }
-
-// TokenRequests returns the number of requests received by both token
-// endpoints, whatever their outcome.
-func (s *Server) TokenRequests() int64 { return s.tokenRequests.Load() }
-
-// APIRequests returns the number of requests received under /custom/api/ and
-// /api/, whatever their outcome.
-func (s *Server) APIRequests() int64 { return s.apiRequests.Load() }
 
 // RevokeAll invalidates every token issued so far, by both endpoints. Later API
 // requests carrying them get 401.
@@ -131,14 +123,6 @@ func (s *Server) RevokeAll() {
 	defer s.mu.Unlock()
 	s.customTokens = make(map[string]struct{})
 	s.standardTokens = make(map[string]time.Time)
-}
-
-// LastAPIHeaders returns a copy of the headers of the most recent API request
-// (including rejected ones), or nil if there was none.
-func (s *Server) LastAPIHeaders() http.Header {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.lastAPIHeaders.Clone()
 }
 
 // SetTokenDelay sets an artificial latency applied to every request of both
@@ -155,22 +139,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	case p == PathCustomToken:
-		s.tokenRequests.Add(1)
+		s.note(false, r)
 		s.handleCustomToken(w, r)
 	case p == PathAuthorize:
 		s.handleAuthorize(w, r)
 		return
 	case p == PathOAuthToken:
-		s.tokenRequests.Add(1)
+		s.note(false, r)
 		s.handleStandardToken(w, r)
 	case strings.HasPrefix(p, "/custom/api/"):
-		s.beginAPI(r)
+		s.note(true, r)
 		s.handleAPI(w, r, strings.TrimPrefix(p, "/custom/api"), s.customAuthorized)
 	case strings.HasPrefix(p, "/api/"):
-		s.beginAPI(r)
+		s.note(true, r)
 		s.handleAPI(w, r, strings.TrimPrefix(p, "/api"), s.standardAuthorized)
 	case strings.HasPrefix(p, "/qapi/"):
-		s.beginAPI(r)
+		s.note(true, r)
 		s.handleAPI(w, r, strings.TrimPrefix(p, "/qapi"), s.queryAuthorized)
 	case s.serveDiscovery(w, r):
 	default:
@@ -260,11 +244,7 @@ func (s *Server) handleStandardToken(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	s.mu.Lock()
 	// Drop expired tokens so long runs do not grow the map without bound.
-	for t, exp := range s.standardTokens {
-		if now.After(exp) {
-			delete(s.standardTokens, t)
-		}
-	}
+	maps.DeleteFunc(s.standardTokens, func(_ string, exp time.Time) bool { return now.After(exp) })
 	s.standardTokens[tok] = now.Add(s.lifetime)
 	if f := s.families[fam]; f != nil {
 		f.accessTokens = append(f.accessTokens, tok)
@@ -337,50 +317,68 @@ func tokenForm(w http.ResponseWriter, r *http.Request, wait func(*http.Request) 
 	return parseForm(w, r)
 }
 
-// traffic counts and records the requests of the single-purpose servers (DPoP, user tokens), which
-// have a token endpoint and an API under /api/.
+// traffic counts and records the token and API requests of every server here (Server, DPoPServer,
+// UserServer).
 type traffic struct {
 	tokenRequests, apiRequests atomic.Int64
 	mu                         sync.Mutex
 	lastToken, lastAPI         http.Header
 }
 
-// TokenRequests counts requests to the token endpoint (refused ones and challenges included).
+// TokenRequests counts requests to the token endpoints, whatever their outcome (refused ones and
+// challenges included).
 func (c *traffic) TokenRequests() int64 { return c.tokenRequests.Load() }
 
-// APIRequests counts requests under /api/ (refused ones and challenges included).
+// APIRequests counts requests to the APIs (/api/, and Server's /custom/api/ and /qapi/), whatever
+// their outcome (refused ones and challenges included).
 func (c *traffic) APIRequests() int64 { return c.apiRequests.Load() }
 
-// LastTokenHeaders returns the headers of the latest token request.
+// LastTokenHeaders returns a copy of the headers of the latest token request, or nil if there was
+// none.
 func (c *traffic) LastTokenHeaders() http.Header {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.lastToken.Clone()
 }
 
-// LastAPIHeaders returns the headers of the latest API request.
+// LastAPIHeaders returns a copy of the headers of the latest API request (including rejected
+// ones), or nil if there was none.
 func (c *traffic) LastAPIHeaders() http.Header {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.lastAPI.Clone()
 }
 
-// serve counts and records the request, then routes it to token or api.
-func (c *traffic) serve(w http.ResponseWriter, r *http.Request, token, api http.HandlerFunc) {
-	count, last, handle := &c.tokenRequests, &c.lastToken, token
-	switch {
-	case r.URL.Path == PathOAuthToken:
-	case strings.HasPrefix(r.URL.Path, "/api/"):
-		count, last, handle = &c.apiRequests, &c.lastAPI, api
-	default:
-		writeError(w, http.StatusNotFound, "not_found", "no such route")
-		return
+// note counts and records a request to an API (api) or a token endpoint. A request without
+// headers is recorded as empty headers, so that nil keeps meaning "no request yet".
+func (c *traffic) note(api bool, r *http.Request) {
+	count, last := &c.tokenRequests, &c.lastToken
+	if api {
+		count, last = &c.apiRequests, &c.lastAPI
 	}
 	count.Add(1)
+	h := r.Header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
 	c.mu.Lock()
-	*last = r.Header.Clone()
+	*last = h
 	c.mu.Unlock()
-	handle(w, r)
+}
+
+// serve routes a request of a single-purpose server (DPoP, user tokens) to token
+// (/oauth/token) or api (/api/), noting it first.
+func (c *traffic) serve(w http.ResponseWriter, r *http.Request, token, api http.HandlerFunc) {
+	switch {
+	case r.URL.Path == PathOAuthToken:
+		c.note(false, r)
+		token(w, r)
+	case strings.HasPrefix(r.URL.Path, "/api/"):
+		c.note(true, r)
+		api(w, r)
+	default:
+		writeError(w, http.StatusNotFound, "not_found", "no such route")
+	}
 }
 
 // parseForm reads an application/x-www-form-urlencoded body. Query parameters
@@ -404,17 +402,6 @@ func newToken() string {
 
 // ---------------------------------------------------------------------------
 // API
-
-func (s *Server) beginAPI(r *http.Request) {
-	s.apiRequests.Add(1)
-	h := r.Header.Clone()
-	if h == nil {
-		h = http.Header{}
-	}
-	s.mu.Lock()
-	s.lastAPIHeaders = h
-	s.mu.Unlock()
-}
 
 func (s *Server) customAuthorized(r *http.Request) bool {
 	id := r.Header.Get("X-Client-ID")

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -66,9 +67,9 @@ type pluginClients struct {
 	resource    grpcplugin.ResourceClient
 }
 
-// binDir holds the plugin binary the tests of this package share; TestMain removes it.
+// bin is the plugin binary the tests of this package share, in a directory of its own that
+// TestMain removes.
 var (
-	binDir   string
 	build    sync.Once
 	bin      string
 	buildErr string
@@ -76,8 +77,8 @@ var (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
+	if bin != "" {
+		os.RemoveAll(filepath.Dir(bin))
 	}
 	os.Exit(code)
 }
@@ -93,7 +94,7 @@ func buildPlugin(t *testing.T) string {
 			buildErr = err.Error()
 			return
 		}
-		binDir, bin = dir, filepath.Join(dir, "gpx_oauth2rest_test")
+		bin = filepath.Join(dir, "gpx_oauth2rest_test")
 		if runtime.GOOS == "windows" {
 			bin += ".exe"
 		}
@@ -218,9 +219,7 @@ func customAPI(t *testing.T, extra map[string]any) (*mockapi.Server, string, map
 	t.Cleanup(srv.Close)
 	jsonData := map[string]any{"tokenUrl": srv.URL + "/custom/token", "tokenPath": "token", "tokenHeaderName": "X-Token",
 		"tokenHeaderTemplate": "{{token}}", "sendClientIdHeader": true, "clientIdHeaderName": "X-Client-ID"}
-	for k, v := range extra {
-		jsonData[k] = v
-	}
+	maps.Copy(jsonData, extra)
 	return mock, srv.URL + "/custom/api", jsonData
 }
 

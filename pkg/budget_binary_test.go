@@ -6,10 +6,10 @@ package main_test
 // outlives its query, and an ordinary query answers after each.
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -21,38 +21,42 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
 )
 
+// statusKB returns the number of the first "key:   1234 kB" line of a /proc/<pid>/status text;
+// false if there is none or it is not a number.
+func statusKB(text, key string) (int, bool) {
+	for line := range strings.Lines(text) {
+		if v, ok := strings.CutPrefix(line, key+":"); ok {
+			n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			return n, err == nil
+		}
+	}
+	return 0, false
+}
+
 // procStatusKB reads a "VmHWM:   1234 kB" line of /proc/<pid>/status.
 func procStatusKB(t *testing.T, pid int, key string) int {
 	t.Helper()
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		t.Fatalf("the plugin process %d is gone: %v", pid, err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), key+":"); ok {
-			n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
-			if err != nil {
-				t.Fatalf("%s: %q", key, v)
-			}
-			return n
-		}
+	n, ok := statusKB(string(b), key)
+	if !ok {
+		t.Fatalf("no %s line of the form \"N kB\" in /proc/%d/status", key, pid)
 	}
-	t.Fatalf("no %s in /proc/%d/status", key, pid)
-	return 0
+	return n
 }
 
-// children lists the plugin process's live child processes (jq workers): each thread lists the
-// children it forked.
-func children(pid int) string {
+// children lists the pids of the plugin process's live child processes (jq workers): each thread
+// lists the children it forked.
+func children(pid int) []string {
 	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
 	var all []string
 	for _, f := range tasks {
 		b, _ := os.ReadFile(f)
 		all = append(all, strings.Fields(string(b))...)
 	}
-	return strings.Join(all, " ")
+	return all
 }
 
 // sampleChildrenRSS samples the RSS of the plugin's children every 5 ms until stop, and returns the
@@ -60,16 +64,13 @@ func children(pid int) string {
 func sampleChildrenRSS(pid int, stop chan struct{}) int {
 	peak := 0
 	for {
-		for _, c := range strings.Fields(children(pid)) {
+		for _, c := range children(pid) {
 			b, err := os.ReadFile("/proc/" + c + "/status")
 			if err != nil {
 				continue
 			}
-			for _, line := range strings.Split(string(b), "\n") {
-				if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-					n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
-					peak = max(peak, n)
-				}
+			if n, ok := statusKB(string(b), "VmRSS"); ok {
+				peak = max(peak, n)
 			}
 		}
 		select {
@@ -90,10 +91,7 @@ func TestPluginBinaryQueryBudgets(t *testing.T) {
 	defer cancel()
 
 	withKeys := func(kv ...any) map[string]any {
-		jd := map[string]any{}
-		for k, v := range base {
-			jd[k] = v
-		}
+		jd := maps.Clone(base)
 		for i := 0; i < len(kv); i += 2 {
 			jd[kv[i].(string)] = kv[i+1]
 		}
@@ -192,7 +190,7 @@ func TestPluginBinaryQueryBudgets(t *testing.T) {
 	// exited, and reaped): what remains is the pool, at most 2 started workers waiting on stdin,
 	// small and asleep.
 	idle := func() (n int, busy string) {
-		for _, c := range strings.Fields(children(pid)) {
+		for _, c := range children(pid) {
 			n++
 			st, err := os.ReadFile("/proc/" + c + "/stat")
 			if err != nil {

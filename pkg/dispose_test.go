@@ -58,11 +58,11 @@ func TestSettingsSavesReleaseConnections(t *testing.T) {
 	defer cancel()
 
 	secure := map[string]string{"clientId": clientID, "clientSecret": clientSecret}
-	base := pluginContext(t, 1, "saves", "Saves", apiURL, jsonData, secure)
+	created := time.Now().UnixMilli() // LastUpdatedMS of version 0
 	var current atomic.Pointer[pluginv2.PluginContext]
 	save := func(version int64) {
 		pc := pluginContext(t, 1, "saves", "Saves", apiURL, jsonData, secure)
-		pc.DataSourceInstanceSettings.LastUpdatedMS = base.DataSourceInstanceSettings.LastUpdatedMS + version
+		pc.DataSourceInstanceSettings.LastUpdatedMS = created + version
 		current.Store(pc)
 	}
 	// load runs 8 query loops against the current settings version until stop is closed.

@@ -51,7 +51,7 @@ async function loadSelectors() {
   fs.rmSync(dir, { recursive: true, force: true });
   return selectors;
 }
-const { CONFIG, LIST, QUERY, SECTION, addButton, listRow } = await loadSelectors();
+const { CONFIG, LIST, QUERY, SECTION, addButton, columnRow, listRow } = await loadSelectors();
 
 let passed = 0;
 let failed = 0;
@@ -180,23 +180,21 @@ const toggle = (page, name) => label(page, name).check({ force: true });
 const button = (page, name) => page.getByRole('button', { name, exact: true }).click();
 const expand = (page, title) => button(page, `Expand section ${title}`);
 
-/** Adds rows to a key/value list editor: { name, value }, or { name, secret } marked secure first. */
 /** Adds column n to the query's column list; name and timeFormat are left empty when absent. */
 async function addColumn(page, n, { selector, name, type, timeFormat }) {
+  const fields = columnRow(n);
   await button(page, QUERY.addColumn);
-  await fill(page, `Column ${n} selector`, selector);
+  await fill(page, fields.selector, selector);
   if (name !== undefined) {
-    await fill(page, `Column ${n} name`, name);
+    await fill(page, fields.name, name);
   }
-  await page
-    .getByRole('radiogroup', { name: `Column ${n} type` })
-    .getByRole('radio', { name: type, exact: true })
-    .check();
+  await page.getByRole('radiogroup', { name: fields.type }).getByRole('radio', { name: type, exact: true }).check();
   if (timeFormat !== undefined) {
-    await fill(page, `Column ${n} time format`, timeFormat);
+    await fill(page, fields.timeFormat, timeFormat);
   }
 }
 
+/** Adds rows to a key/value list editor: { name, value }, or { name, secret } marked secure first. */
 async function addRows(page, list, rows) {
   for (const [i, row] of rows.entries()) {
     const fields = listRow(list, i + 1);
@@ -264,11 +262,7 @@ async function fillEveryConfigField(page) {
   await radio(page, 'Authorization code');
   await fill(page, CONFIG.authUrl, 'https://auth.example.com/oauth2/authorize');
   ok(await page.getByText('Not connected.').isVisible(), 'the Connect section shows the state');
-  await fill(
-    page,
-    'Redirect URL override',
-    'https://grafana.example.com/api/datasources/uid/x/resources/oauth/callback'
-  );
+  await fill(page, CONFIG.redirectUrl, 'https://grafana.example.com/api/datasources/uid/x/resources/oauth/callback');
   await fill(page, CONFIG.issuer, 'https://auth.example.com');
   await label(page, CONFIG.usePkce).uncheck({ force: true }); // on by default
   await fill(page, CONFIG.refreshToken, SECRETS.refreshToken);
@@ -459,16 +453,8 @@ async function configScenario(browser, baseUrl, problems) {
         ok(!text.includes(fragment), `secret ${key} (${fragment}) leaked outside secureJsonData`);
       }
     }
-    for (const key of [
-      'clientId',
-      'clientSecret',
-      'refreshToken',
-      'redisPassword',
-      'tlsCACert',
-      'tlsClientCert',
-      'tlsClientKey',
-      'dpopPrivateKey',
-    ]) {
+    // the secrets of fixed keys (not the list entries: header.<name>, tokenParam.<name>, authParam.<name>)
+    for (const key of Object.keys(SECRETS).filter((k) => !k.includes('.'))) {
       ok(!(key in saved.jsonData), `jsonData has ${key}`);
     }
   });

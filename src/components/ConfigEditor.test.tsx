@@ -3,7 +3,17 @@ import { fireEvent, render, screen } from '@testing-library/react';
 
 import { ConfigEditor } from './ConfigEditor';
 import { addButton, CONFIG, LIST, listRow, SECTION } from './selectors';
-import { expand, expectNoSecretsInJsonData, field, makeOptions, queryField, renderStateful } from './testing';
+import {
+  click,
+  expand,
+  expectNoSecretsInJsonData,
+  field,
+  makeOptions,
+  queryField,
+  radio,
+  renderStateful,
+  type,
+} from './testing';
 import { Settings } from './configHelpers';
 
 const backendGet = jest.fn();
@@ -18,7 +28,7 @@ describe('ConfigEditor', () => {
     const onOptionsChange = jest.fn();
     render(<ConfigEditor options={makeOptions()} onOptionsChange={onOptionsChange} />);
 
-    fireEvent.change(field(CONFIG.clientSecret), { target: { value: 's3cr3t' } });
+    type(CONFIG.clientSecret, 's3cr3t');
 
     expect(onOptionsChange).toHaveBeenCalledTimes(1);
     const next: Settings = onOptionsChange.mock.calls[0][0];
@@ -31,7 +41,7 @@ describe('ConfigEditor', () => {
     const onOptionsChange = jest.fn();
     render(<ConfigEditor options={makeOptions()} onOptionsChange={onOptionsChange} />);
 
-    fireEvent.change(field(CONFIG.clientId), { target: { value: 'my-client' } });
+    type(CONFIG.clientId, 'my-client');
 
     const next: Settings = onOptionsChange.mock.calls[0][0];
     expect(next.secureJsonData?.clientId).toBe('my-client');
@@ -67,24 +77,24 @@ describe('ConfigEditor', () => {
     const { last } = renderStateful(makeOptions());
 
     expand(SECTION.tokenReply);
-    fireEvent.change(field(CONFIG.tokenPath), { target: { value: '$.data.accessToken' } });
+    type(CONFIG.tokenPath, '$.data.accessToken');
     expect(last().jsonData.tokenPath).toBe('$.data.accessToken');
 
-    fireEvent.change(field(CONFIG.tokenHeaderTemplate), { target: { value: 'Token {{token}}' } });
+    type(CONFIG.tokenHeaderTemplate, 'Token {{token}}');
     expect(last().jsonData.tokenHeaderTemplate).toBe('Token {{token}}');
     expect(last().jsonData.tokenPath).toBe('$.data.accessToken');
 
-    fireEvent.change(field(CONFIG.tokenHeaderName), { target: { value: 'X-Auth-Token' } });
+    type(CONFIG.tokenHeaderName, 'X-Auth-Token');
     expect(last().jsonData.tokenHeaderName).toBe('X-Auth-Token');
   });
 
   it('updates url, token URL, client auth and token location', () => {
     const { last } = renderStateful(makeOptions());
 
-    fireEvent.change(field(CONFIG.url), { target: { value: 'https://api.example.com/v1' } });
+    type(CONFIG.url, 'https://api.example.com/v1');
     expect(last().url).toBe('https://api.example.com/v1');
 
-    fireEvent.change(field(CONFIG.tokenUrl), { target: { value: 'https://auth.example.com/token' } });
+    type(CONFIG.tokenUrl, 'https://auth.example.com/token');
     expect(last().jsonData.tokenUrl).toBe('https://auth.example.com/token');
 
     expand(SECTION.tokenRequest);
@@ -95,9 +105,9 @@ describe('ConfigEditor', () => {
     expect(queryField(CONFIG.clientIdParam)).not.toBeInTheDocument();
 
     expand(SECTION.tokenReply);
-    fireEvent.click(screen.getByRole('radio', { name: 'Header' }));
+    radio('Header');
     expect(last().jsonData.tokenLocation).toBe('header');
-    fireEvent.change(field(CONFIG.tokenResponseHeader), { target: { value: 'X-Subject-Token' } });
+    type(CONFIG.tokenResponseHeader, 'X-Subject-Token');
     expect(last().jsonData.tokenResponseHeader).toBe('X-Subject-Token');
   });
 
@@ -105,22 +115,22 @@ describe('ConfigEditor', () => {
     const { last } = renderStateful(makeOptions());
 
     expect(queryField(CONFIG.clientIdHeaderName)).not.toBeInTheDocument();
-    fireEvent.click(field(CONFIG.sendClientIdHeader));
+    click(CONFIG.sendClientIdHeader);
     expect(last().jsonData.sendClientIdHeader).toBe(true);
-    fireEvent.change(field(CONFIG.clientIdHeaderName), { target: { value: 'X-IBM-Client-Id' } });
+    type(CONFIG.clientIdHeaderName, 'X-IBM-Client-Id');
     expect(last().jsonData.clientIdHeaderName).toBe('X-IBM-Client-Id');
   });
 
   it('stores advanced settings and removes cleared values', () => {
     const { last } = renderStateful(makeOptions({ jsonData: { timeout: '10s' } }));
 
-    fireEvent.change(field(CONFIG.maxResponseBytes), { target: { value: '1024' } });
+    type(CONFIG.maxResponseBytes, '1024');
     expect(last().jsonData.maxResponseBytes).toBe(1024);
 
-    fireEvent.change(field(CONFIG.timeout), { target: { value: '' } });
+    type(CONFIG.timeout, '');
     expect(last().jsonData).not.toHaveProperty('timeout');
 
-    fireEvent.change(field(CONFIG.healthCheckPath), { target: { value: '/me' } });
+    type(CONFIG.healthCheckPath, '/me');
     expect(last().jsonData.healthCheckPath).toBe('/me');
   });
   it('labels every control and gives every field a tooltip', () => {
@@ -169,15 +179,13 @@ describe('ConfigEditor', () => {
       expect(last().jsonData.grantType).toBe('authorization_code');
       expect(await screen.findByText('Not connected.')).toBeInTheDocument();
 
-      fireEvent.change(field(CONFIG.authUrl), {
-        target: { value: 'https://auth.example.com/authorize' },
-      });
-      fireEvent.change(field(CONFIG.issuer), { target: { value: 'https://auth.example.com' } });
-      fireEvent.click(field(CONFIG.usePkce));
-      fireEvent.change(field(CONFIG.refreshToken), { target: { value: 'rt-1' } });
+      type(CONFIG.authUrl, 'https://auth.example.com/authorize');
+      type(CONFIG.issuer, 'https://auth.example.com');
+      click(CONFIG.usePkce);
+      type(CONFIG.refreshToken, 'rt-1');
       fireEvent.click(screen.getByRole('button', { name: addButton(LIST.authParams) }));
-      fireEvent.change(field(listRow(LIST.authParams, 1).name), { target: { value: 'prompt' } });
-      fireEvent.change(field(listRow(LIST.authParams, 1).value), { target: { value: 'consent' } });
+      type(listRow(LIST.authParams, 1).name, 'prompt');
+      type(listRow(LIST.authParams, 1).value, 'consent');
 
       expect(last().jsonData).toEqual({
         grantType: 'authorization_code',
@@ -198,9 +206,9 @@ describe('ConfigEditor', () => {
       const { last } = renderStateful(makeOptions({ jsonData: { grantType: 'authorization_code' } }));
       expect(await screen.findByText('Not connected.')).toBeInTheDocument(); // the status call settles
       fireEvent.click(screen.getByRole('button', { name: addButton(LIST.authParams) }));
-      fireEvent.change(field(listRow(LIST.authParams, 1).name), { target: { value: 'login_hint' } });
-      fireEvent.click(field(listRow(LIST.authParams, 1).secure));
-      fireEvent.change(field(listRow(LIST.authParams, 1).value), { target: { value: 'x@y' } });
+      type(listRow(LIST.authParams, 1).name, 'login_hint');
+      click(listRow(LIST.authParams, 1).secure);
+      type(listRow(LIST.authParams, 1).value, 'x@y');
       expect(last().jsonData.authParams).toEqual([{ name: 'login_hint', secure: true }]);
       expect(last().secureJsonData).toEqual({ 'authParam.login_hint': 'x@y' });
     });
@@ -211,12 +219,12 @@ describe('ConfigEditor', () => {
     expand(SECTION.ha);
     expect(queryField(CONFIG.redisAddress)).not.toBeInTheDocument();
     fireEvent.click(screen.getByLabelText('Redis'));
-    fireEvent.change(field(CONFIG.redisAddress), { target: { value: 'redis:6379' } });
-    fireEvent.change(field(CONFIG.redisUsername), { target: { value: 'grafana' } });
-    fireEvent.change(field(CONFIG.redisPassword), { target: { value: 'pw' } });
-    fireEvent.change(field(CONFIG.redisDb), { target: { value: '2' } });
-    fireEvent.click(field(CONFIG.redisTls));
-    fireEvent.change(field(CONFIG.redisKeyPrefix), { target: { value: 'prod:' } });
+    type(CONFIG.redisAddress, 'redis:6379');
+    type(CONFIG.redisUsername, 'grafana');
+    type(CONFIG.redisPassword, 'pw');
+    type(CONFIG.redisDb, '2');
+    click(CONFIG.redisTls);
+    type(CONFIG.redisKeyPrefix, 'prod:');
     expect(last().jsonData).toEqual({
       sharedStore: 'redis',
       redisAddress: 'redis:6379',

@@ -27,7 +27,7 @@ const FORMAT_OPTIONS: Array<{ label: string; value: QueryFormat; description: st
 export function QueryEditor({ query, onChange, onRunQuery }: Props) {
   const format: QueryFormat = query.format ?? 'table';
   const change = (patch: Partial<RestQuery>) => onChange({ ...query, ...patch });
-  const section = { query, onChange, onRunQuery };
+  const section = { query, change, onRunQuery };
 
   return (
     <Stack direction="column" gap={1}>

@@ -26,7 +26,7 @@ export function VariableQueryEditor({ query, onChange, onRunQuery }: Props) {
   const q = toVariableQuery(query);
   const section = {
     query: q,
-    onChange: (next: RestQuery) => onChange({ ...next, format: 'variable' }),
+    change: (patch: Partial<RestQuery>) => onChange({ ...q, ...patch, format: 'variable' }),
     onRunQuery: onRunQuery ?? (() => {}),
   };
   return (

@@ -1,7 +1,7 @@
-import { fireEvent, screen } from '@testing-library/react';
+import { screen } from '@testing-library/react';
 
 import { CONFIG } from './selectors';
-import { field, makeOptions, renderStateful } from './testing';
+import { field, makeOptions, radio, renderStateful, type } from './testing';
 import { PRESETS } from './presets';
 
 describe('ConfigEditor', () => {
@@ -24,7 +24,7 @@ describe('ConfigEditor', () => {
         })
       );
 
-      fireEvent.click(screen.getByRole('radio', { name: 'Custom {token} API' }));
+      radio('Custom {token} API');
 
       const next = last();
       expect(next.jsonData).toEqual({
@@ -64,7 +64,7 @@ describe('ConfigEditor', () => {
       );
       expect(screen.getByRole('radio', { name: 'Standard OAuth2' })).not.toBeChecked();
 
-      fireEvent.click(screen.getByRole('radio', { name: 'Standard OAuth2' }));
+      radio('Standard OAuth2');
 
       expect(last().jsonData).toEqual({
         tokenUrl: 'https://auth.example.com/token',
@@ -78,7 +78,7 @@ describe('ConfigEditor', () => {
     it('Azure AD (v1) fills the token URL template, resource and expires_on', () => {
       const { last } = renderStateful(makeOptions({ secureJsonData: secrets }));
 
-      fireEvent.click(screen.getByRole('radio', { name: 'Azure AD (v1)' }));
+      radio('Azure AD (v1)');
 
       expect(last().jsonData).toEqual({
         tokenUrl: 'https://login.microsoftonline.com/<tenant>/oauth2/token',
@@ -88,9 +88,7 @@ describe('ConfigEditor', () => {
       expect(last().secureJsonData).toEqual(secrets);
       // the <tenant> placeholder is flagged until it is replaced
       expect(screen.getByText(/Replace the <placeholder>/)).toBeInTheDocument();
-      fireEvent.change(field(CONFIG.tokenUrl), {
-        target: { value: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/token' },
-      });
+      type(CONFIG.tokenUrl, 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/token');
       expect(screen.queryByText(/Replace the <placeholder>/)).not.toBeInTheDocument();
       expect(screen.getByRole('radio', { name: 'Azure AD (v1)' })).toBeChecked();
     });
@@ -99,7 +97,7 @@ describe('ConfigEditor', () => {
       const tokenUrl = 'https://login.microsoftonline.com/contoso/oauth2/token';
       const { last } = renderStateful(makeOptions({ jsonData: { tokenUrl, resource: 'api://my-app' } }));
 
-      fireEvent.click(screen.getByRole('radio', { name: 'Azure AD (v1)' }));
+      radio('Azure AD (v1)');
 
       expect(last().jsonData).toEqual({ tokenUrl, resource: 'api://my-app', expiresAtPath: 'expires_on' });
     });
@@ -109,7 +107,7 @@ describe('ConfigEditor', () => {
         makeOptions({ jsonData: { expiresAtPath: 'expires_on', tokenPath: 'token' }, secureJsonData: secrets })
       );
 
-      fireEvent.click(screen.getByRole('radio', { name: 'Salesforce' }));
+      radio('Salesforce');
 
       expect(last().jsonData).toEqual({
         issuedAtPath: 'issued_at',
@@ -127,22 +125,22 @@ describe('ConfigEditor', () => {
 
     it('Keycloak, Okta and Auth0 fill a discovery issuer template and are recognised by it', () => {
       const { last } = renderStateful(makeOptions({ secureJsonData: secrets }));
-      fireEvent.click(screen.getByRole('radio', { name: 'Keycloak' }));
+      radio('Keycloak');
       expect(last().jsonData).toEqual({ issuerUrl: 'https://<host>/realms/<realm>' });
       expect(screen.getByText(/Replace the <placeholder>/)).toBeInTheDocument();
-      fireEvent.change(field(CONFIG.issuerUrl), { target: { value: 'https://sso.example.com/realms/acme' } });
+      type(CONFIG.issuerUrl, 'https://sso.example.com/realms/acme');
       expect(screen.getByRole('radio', { name: 'Keycloak' })).toBeChecked();
 
-      fireEvent.click(screen.getByRole('radio', { name: 'Okta' }));
+      radio('Okta');
       expect(last().jsonData.issuerUrl).toBe('https://<org>.okta.com/oauth2/default');
-      fireEvent.click(screen.getByRole('radio', { name: 'Auth0' }));
+      radio('Auth0');
       expect(last().jsonData.issuerUrl).toBe('https://<tenant>.auth0.com/');
       expect(last().secureJsonData).toEqual(secrets);
     });
 
     it('Azure AD v2 (certificate) sets private_key_jwt, the v2 token URL and a .default scope', () => {
       const { last } = renderStateful(makeOptions({ jsonData: { scopes: 'api://app/.default' } }));
-      fireEvent.click(screen.getByRole('radio', { name: 'Azure AD v2 (certificate)' }));
+      radio('Azure AD v2 (certificate)');
       expect(last().jsonData).toEqual({
         tokenUrl: 'https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token',
         scopes: 'api://app/.default',
@@ -155,7 +153,7 @@ describe('ConfigEditor', () => {
 
     it('Google service account sets the JWT bearer grant and asks for the JSON key', () => {
       const { last } = renderStateful(makeOptions());
-      fireEvent.click(screen.getByRole('radio', { name: 'Google service account' }));
+      radio('Google service account');
       expect(last().jsonData).toEqual({
         grantType: 'jwt_bearer',
         clientAuth: 'none',

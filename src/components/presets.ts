@@ -55,6 +55,15 @@ interface UrlTemplate {
   keepIfStartsWith: RegExp;
 }
 
+/*
+ * A provider's URLs: kept when its preset is applied, and what tells the provider apart (identify).
+ * No g flag, so test() keeps no state between calls. AuthenticationSection has its own, case-sensitive
+ * GOOGLE_TOKEN_URL.
+ */
+const OKTA_ISSUER = /^https:\/\/[^/]+\.okta(preview)?\.com\//i;
+const AUTH0_ISSUER = /^https:\/\/[^/]+\.auth0\.com\//i;
+const GOOGLE_TOKEN_URL = /^https:\/\/oauth2\.googleapis\.com\//i;
+
 export const PRESETS: Preset[] = [
   {
     id: 'custom-token',
@@ -116,9 +125,9 @@ export const PRESETS: Preset[] = [
     values: {},
     issuerUrl: {
       template: 'https://<org>.okta.com/oauth2/default',
-      keepIfStartsWith: /^https:\/\/[^/]+\.okta(preview)?\.com\//i,
+      keepIfStartsWith: OKTA_ISSUER,
     },
-    identify: (j) => /^https:\/\/[^/]+\.okta(preview)?\.com\//i.test(j.issuerUrl ?? ''),
+    identify: (j) => OKTA_ISSUER.test(j.issuerUrl ?? ''),
   },
   {
     id: 'auth0',
@@ -126,8 +135,8 @@ export const PRESETS: Preset[] = [
     description:
       "Discovery from the tenant's issuer URL (replace <tenant>, keep the trailing slash); set Audience to the API identifier.",
     values: {},
-    issuerUrl: { template: 'https://<tenant>.auth0.com/', keepIfStartsWith: /^https:\/\/[^/]+\.auth0\.com\//i },
-    identify: (j) => /^https:\/\/[^/]+\.auth0\.com\//i.test(j.issuerUrl ?? ''),
+    issuerUrl: { template: 'https://<tenant>.auth0.com/', keepIfStartsWith: AUTH0_ISSUER },
+    identify: (j) => AUTH0_ISSUER.test(j.issuerUrl ?? ''),
   },
   {
     id: 'azure-v2-cert',
@@ -151,11 +160,11 @@ export const PRESETS: Preset[] = [
     values: {},
     tokenUrl: {
       template: 'https://oauth2.googleapis.com/token',
-      keepIfStartsWith: /^https:\/\/oauth2\.googleapis\.com\//i,
+      keepIfStartsWith: GOOGLE_TOKEN_URL,
     },
     scopes: 'https://www.googleapis.com/auth/cloud-platform',
     method: { grantType: 'jwt_bearer', clientAuth: 'none' },
-    identify: (j) => j.grantType === 'jwt_bearer' && /^https:\/\/oauth2\.googleapis\.com\//i.test(j.tokenUrl ?? ''),
+    identify: (j) => j.grantType === 'jwt_bearer' && GOOGLE_TOKEN_URL.test(j.tokenUrl ?? ''),
   },
 ];
 

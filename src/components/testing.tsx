@@ -67,6 +67,9 @@ export const type = (label: string, value: string) => fireEvent.change(field(lab
 /** Clicks a control: a switch, a radio button or a checkbox. */
 export const click = (label: string) => fireEvent.click(field(label));
 
+/** Clicks the radio button of a name (an option of a radio group, found by its role rather than a label). */
+export const radio = (name: string) => fireEvent.click(screen.getByRole('radio', { name }));
+
 /** Opens a collapsible section (rarely used sections start closed when they hold no setting). */
 export function expand(title: string) {
   fireEvent.click(screen.getByLabelText(`Expand section ${title}`));

@@ -1,7 +1,7 @@
 import { fireEvent, screen } from '@testing-library/react';
 
 import { CONFIG, SECTION } from '../selectors';
-import { click, expand, field, makeOptions, queryField, renderStateful, type } from '../testing';
+import { click, expand, field, makeOptions, queryField, radio, renderStateful, type } from '../testing';
 
 const backendGet = jest.fn();
 jest.mock('@grafana/runtime', () => ({
@@ -9,8 +9,6 @@ jest.mock('@grafana/runtime', () => ({
   getBackendSrv: () => ({ get: backendGet }),
   config: { appUrl: 'http://grafana.example.com/' },
 }));
-
-const radio = (name: string) => fireEvent.click(screen.getByRole('radio', { name }));
 
 describe('ConfigEditor: client authentication (issue 16)', () => {
   it('stores the discovery issuer and makes the token URL optional', () => {

@@ -4,7 +4,7 @@ import { Box, RadioButtonGroup, Text } from '@grafana/ui';
 import { CONFIG_DEFAULTS, ClientAuth, GrantType, JwtAlg, RestDataSourceOptions } from '../../types';
 import { dropSecret } from '../configHelpers';
 import { CONFIG } from '../selectors';
-import { RadioField, Row, SecretField, TextField, useSettings } from './fields';
+import { PRIVATE_KEY, RadioField, Row, SecretField, TextField, useSettings } from './fields';
 
 /** Where a JWT bearer assertion's key comes from: a PEM key, or a Google service-account JSON key. */
 export type KeySource = 'privateKey' | 'serviceAccount';
@@ -115,8 +115,7 @@ export function AssertionFields({ grant, keySource, onKeySource }: Props) {
           <SecretField
             k="privateKey"
             tip="PEM private key (RSA 2048+ or EC P-256) that signs the assertions. Stored encrypted."
-            example="-----BEGIN PRIVATE KEY-----…"
-            placeholder="Begins with -----BEGIN PRIVATE KEY-----"
+            {...PRIVATE_KEY}
             multiline
           />
           <RadioField<JwtAlg>

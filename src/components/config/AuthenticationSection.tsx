@@ -2,7 +2,7 @@ import React, { useState } from 'react';
 import { ConfigSection } from '@grafana/plugin-ui';
 
 import { CONFIG_DEFAULTS, ClientAuth, GrantType } from '../../types';
-import { Settings, setJsonValue } from '../configHelpers';
+import { Settings, isSecureConfigured, setJsonValue } from '../configHelpers';
 import { hasPlaceholder } from '../presets';
 import { SECTION } from '../selectors';
 import { AssertionFields, KeySource, clientAuthOf } from './AssertionFields';
@@ -48,7 +48,7 @@ export function AuthenticationSection() {
   const grant = jsonData.grantType ?? CONFIG_DEFAULTS.grantType;
   const clientAuth = clientAuthOf(jsonData);
   const serviceAccountSet =
-    !!options.secureJsonFields?.serviceAccountKey || !!options.secureJsonData?.serviceAccountKey;
+    isSecureConfigured(options.secureJsonFields, 'serviceAccountKey') || !!options.secureJsonData?.serviceAccountKey;
   const [chosenSource, setKeySource] = useState<KeySource>();
   const keySource: KeySource =
     chosenSource ??

@@ -1,15 +1,11 @@
 import React from 'react';
-import { css } from '@emotion/css';
-import { GrafanaTheme2 } from '@grafana/data';
 import { ConfigSection } from '@grafana/plugin-ui';
 import { InlineSwitch, TextArea, useStyles2 } from '@grafana/ui';
 
 import { CONFIG_DEFAULTS, HttpMethod } from '../../types';
 import { Settings, setJsonValue } from '../configHelpers';
 import { CONFIG, SECTION } from '../selectors';
-import { INPUT_WIDTH, Row, useSettings } from './fields';
-
-const getStyles = (theme: GrafanaTheme2) => ({ textArea: css({ width: theme.spacing(INPUT_WIDTH) }) });
+import { Row, getStyles, useSettings } from './fields';
 
 /** allowedMethods is saved as a list either way; turning POST off drops the POST-only path patterns. */
 function allowPost(options: Settings, on: boolean): Settings {

@@ -32,7 +32,6 @@ interface Props {
 export function SecureList({ list, title, namePlaceholder, valuePlaceholder, nameTip, valueTip }: Props) {
   const { options, onOptionsChange } = useSettings();
   const entries = options.jsonData[list] ?? [];
-  const change = (next: typeof options) => onOptionsChange(next);
   const value = valueTip ?? { text: 'Its value. Turn on Secure to store it encrypted.', example: 'acme' };
   return (
     <KeyValueRows
@@ -54,12 +53,12 @@ export function SecureList({ list, title, namePlaceholder, valuePlaceholder, nam
       valuePlaceholder={valuePlaceholder}
       nameTip={<Tip {...nameTip} />}
       valueTip={<Tip {...value} />}
-      onName={(i, name) => change(renameListEntry(options, list, i, name))}
-      onValue={(i, v) => change(setListEntryValue(options, list, i, v))}
-      onSecure={(i, secure) => change(setListEntrySecure(options, list, i, secure))}
-      onReset={(i) => change(resetListEntryValue(options, list, i))}
-      onRemove={(i) => change(removeListEntry(options, list, i))}
-      onAdd={() => change(addListEntry(options, list))}
+      onName={(i, name) => onOptionsChange(renameListEntry(options, list, i, name))}
+      onValue={(i, v) => onOptionsChange(setListEntryValue(options, list, i, v))}
+      onSecure={(i, secure) => onOptionsChange(setListEntrySecure(options, list, i, secure))}
+      onReset={(i) => onOptionsChange(resetListEntryValue(options, list, i))}
+      onRemove={(i) => onOptionsChange(removeListEntry(options, list, i))}
+      onAdd={() => onOptionsChange(addListEntry(options, list))}
     />
   );
 }

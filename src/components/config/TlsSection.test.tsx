@@ -1,7 +1,7 @@
 import { fireEvent, screen } from '@testing-library/react';
 
 import { CONFIG, SECTION } from '../selectors';
-import { expand, field, makeOptions, queryField, renderStateful } from '../testing';
+import { click, expand, field, makeOptions, queryField, renderStateful, type } from '../testing';
 
 describe('ConfigEditor', () => {
   describe('TLS', () => {
@@ -21,13 +21,13 @@ describe('ConfigEditor', () => {
       const { last } = renderStateful(makeOptions());
       expand(SECTION.tls);
 
-      fireEvent.click(field(CONFIG.tlsSkipVerify));
-      fireEvent.click(field(CONFIG.tlsAuthWithCACert));
-      fireEvent.change(field(CONFIG.tlsCACert), { target: { value: 'CA-PEM' } });
-      fireEvent.click(field(CONFIG.tlsAuth));
-      fireEvent.change(field(CONFIG.tlsClientCert), { target: { value: 'CERT-PEM' } });
-      fireEvent.change(field(CONFIG.tlsClientKey), { target: { value: 'KEY-PEM' } });
-      fireEvent.change(field(CONFIG.serverName), { target: { value: 'api.internal' } });
+      click(CONFIG.tlsSkipVerify);
+      click(CONFIG.tlsAuthWithCACert);
+      type(CONFIG.tlsCACert, 'CA-PEM');
+      click(CONFIG.tlsAuth);
+      type(CONFIG.tlsClientCert, 'CERT-PEM');
+      type(CONFIG.tlsClientKey, 'KEY-PEM');
+      type(CONFIG.serverName, 'api.internal');
 
       const next = last();
       expect(next.jsonData).toEqual({

@@ -3,9 +3,17 @@ import { ConfigSection } from '@grafana/plugin-ui';
 
 import { CONFIG_DEFAULTS } from '../../types';
 import { SECTION } from '../selectors';
-import { NumberField, SHORT_WIDTH, SecretField, SwitchField, TextField, useInitiallyOpen, useSettings } from './fields';
-
-const CERTIFICATE = { example: '-----BEGIN CERTIFICATE-----…', placeholder: 'Begins with -----BEGIN CERTIFICATE-----' };
+import {
+  CERTIFICATE,
+  NumberField,
+  PRIVATE_KEY,
+  SHORT_WIDTH,
+  SecretField,
+  SwitchField,
+  TextField,
+  useInitiallyOpen,
+  useSettings,
+} from './fields';
 
 /**
  * Grafana's standard TLS keys (read by the backend through the SDK's HTTP client options), request timeouts
@@ -53,8 +61,7 @@ export function TlsSection() {
           <SecretField
             k="tlsClientKey"
             tip="PEM private key of the client certificate. Stored encrypted."
-            example="-----BEGIN PRIVATE KEY-----…"
-            placeholder="Begins with -----BEGIN PRIVATE KEY-----"
+            {...PRIVATE_KEY}
             multiline
           />
         </>

@@ -12,12 +12,22 @@ import {
 } from '@grafana/ui';
 
 import { RestDataSourceOptions, RestSecureJsonData } from '../../types';
-import { Settings, resetSecureValue, setJsonValue, setSecureValue } from '../configHelpers';
+import { Settings, isSecureConfigured, resetSecureValue, setJsonValue, setSecureValue } from '../configHelpers';
 import { CONFIG } from '../selectors';
 
 export const LABEL_WIDTH = 28;
 export const INPUT_WIDTH = 48;
 export const SHORT_WIDTH = 16;
+
+/** The example and placeholder of a PEM field (secret text areas of the TLS section and the JWT signing key). */
+export const CERTIFICATE = {
+  example: '-----BEGIN CERTIFICATE-----…',
+  placeholder: 'Begins with -----BEGIN CERTIFICATE-----',
+};
+export const PRIVATE_KEY = {
+  example: '-----BEGIN PRIVATE KEY-----…',
+  placeholder: 'Begins with -----BEGIN PRIVATE KEY-----',
+};
 
 /** The settings being edited and the way to change them, for every section of the ConfigEditor. */
 export interface SettingsContextValue {
@@ -212,7 +222,8 @@ export function RadioField<T extends string>({
   );
 }
 
-const getStyles = (theme: GrafanaTheme2) => ({ textArea: css({ width: theme.spacing(INPUT_WIDTH) }) });
+/** The width of the text areas: multi-line secrets and the POST path patterns (PolicySection). */
+export const getStyles = (theme: GrafanaTheme2) => ({ textArea: css({ width: theme.spacing(INPUT_WIDTH) }) });
 
 /**
  * A secret: only ever written to secureJsonData. A stored value shows as "configured"; its Reset button
@@ -229,7 +240,7 @@ export function SecretField({
   const id = `config-${k}`;
   const common = {
     id,
-    isConfigured: !!options.secureJsonFields?.[k],
+    isConfigured: isSecureConfigured(options.secureJsonFields, k),
     value: options.secureJsonData?.[k] ?? '',
     placeholder,
     onReset: () => onOptionsChange(resetSecureValue(options, k)),

@@ -1,7 +1,7 @@
 import { fireEvent, screen } from '@testing-library/react';
 
 import { LIST, SECTION, addButton, listRow } from '../selectors';
-import { expand, expectNoSecretsInJsonData, field, makeOptions, renderStateful } from '../testing';
+import { click, expand, expectNoSecretsInJsonData, field, makeOptions, renderStateful, type } from '../testing';
 
 describe('ConfigEditor: key/value lists', () => {
   it('stores a secure header value only under secureJsonData["header.<Name>"]', () => {
@@ -9,9 +9,9 @@ describe('ConfigEditor: key/value lists', () => {
 
     expand(SECTION.headers);
     fireEvent.click(screen.getByRole('button', { name: addButton(LIST.headers) }));
-    fireEvent.change(field(listRow(LIST.headers, 1).name), { target: { value: 'X-Api-Key' } });
-    fireEvent.click(field(listRow(LIST.headers, 1).secure));
-    fireEvent.change(field(listRow(LIST.headers, 1).value), { target: { value: 'k3y' } });
+    type(listRow(LIST.headers, 1).name, 'X-Api-Key');
+    click(listRow(LIST.headers, 1).secure);
+    type(listRow(LIST.headers, 1).value, 'k3y');
 
     const next = last();
     expect(next.secureJsonData?.['header.X-Api-Key']).toBe('k3y');
@@ -25,11 +25,11 @@ describe('ConfigEditor: key/value lists', () => {
 
     expand(SECTION.headers);
     fireEvent.click(screen.getByRole('button', { name: addButton(LIST.headers) }));
-    fireEvent.change(field(listRow(LIST.headers, 1).name), { target: { value: 'X-Api-Key' } });
-    fireEvent.change(field(listRow(LIST.headers, 1).value), { target: { value: 'plain' } });
+    type(listRow(LIST.headers, 1).name, 'X-Api-Key');
+    type(listRow(LIST.headers, 1).value, 'plain');
     expect(last().jsonData.headers).toEqual([{ name: 'X-Api-Key', value: 'plain' }]);
 
-    fireEvent.click(field(listRow(LIST.headers, 1).secure));
+    click(listRow(LIST.headers, 1).secure);
     expect(last().jsonData.headers).toEqual([{ name: 'X-Api-Key', secure: true }]);
     expect(last().secureJsonData?.['header.X-Api-Key']).toBe('plain');
   });
@@ -71,9 +71,9 @@ describe('ConfigEditor: key/value lists', () => {
 
     expand(SECTION.tokenRequest);
     fireEvent.click(screen.getByRole('button', { name: addButton(LIST.tokenParams) }));
-    fireEvent.change(field(listRow(LIST.tokenParams, 1).name), { target: { value: 'api_key' } });
-    fireEvent.click(field(listRow(LIST.tokenParams, 1).secure));
-    fireEvent.change(field(listRow(LIST.tokenParams, 1).value), { target: { value: 'pk' } });
+    type(listRow(LIST.tokenParams, 1).name, 'api_key');
+    click(listRow(LIST.tokenParams, 1).secure);
+    type(listRow(LIST.tokenParams, 1).value, 'pk');
 
     expect(last().secureJsonData?.['tokenParam.api_key']).toBe('pk');
     expect(last().jsonData.tokenParams).toEqual([{ name: 'api_key', secure: true }]);

@@ -116,7 +116,7 @@ const MAX_PAGES: FieldSpec = {
 };
 
 /** Pagination: mode, page cap, and the mode's parameters (from MODE_FIELDS). */
-export function PaginationFields({ query, onChange, onRunQuery }: SectionProps) {
+export function PaginationFields({ query, change, onRunQuery }: SectionProps) {
   const p: Pagination = query.pagination ?? { mode: 'none' };
   const field = (spec: FieldSpec, first = false) => {
     const common = {
@@ -127,7 +127,7 @@ export function PaginationFields({ query, onChange, onRunQuery }: SectionProps) 
       tooltip: spec.tooltip,
       onBlur: onRunQuery,
     };
-    const set = (value: string | number | undefined) => onChange({ ...query, pagination: { ...p, [spec.key]: value } });
+    const set = (value: string | number | undefined) => change({ pagination: { ...p, [spec.key]: value } });
     return spec.kind === 'text' ? (
       <TextSetting key={spec.key} {...common} value={p[spec.key]} onChange={set} />
     ) : (
@@ -149,7 +149,7 @@ export function PaginationFields({ query, onChange, onRunQuery }: SectionProps) 
             options={PAGINATION_OPTIONS}
             value={p.mode}
             onChange={(mode) => {
-              onChange({ ...query, pagination: mode === 'none' ? undefined : { ...p, mode } });
+              change({ pagination: mode === 'none' ? undefined : { ...p, mode } });
               onRunQuery();
             }}
           />

@@ -1,7 +1,7 @@
 import React from 'react';
 import { InlineField, InlineFieldRow, Input, RadioButtonGroup, TextArea } from '@grafana/ui';
 
-import { HttpMethod, KeyValue, RestQuery } from '../../types';
+import { HttpMethod, KeyValue } from '../../types';
 import { KeyValueRows } from '../KeyValueRows';
 import { LIST, QUERY } from '../selectors';
 import { LABEL_WIDTH, SectionProps } from './fields';
@@ -41,9 +41,8 @@ function QueryList({ items, onChange, ...props }: ListProps) {
 }
 
 /** The request: method, path, parameters, headers and body. */
-export function RequestFields({ query, onChange, onRunQuery }: SectionProps) {
+export function RequestFields({ query, change, onRunQuery }: SectionProps) {
   const method: HttpMethod = query.method ?? 'GET';
-  const change = (patch: Partial<RestQuery>) => onChange({ ...query, ...patch });
   return (
     <>
       <InlineFieldRow>

@@ -2,15 +2,13 @@ import React from 'react';
 import { css } from '@emotion/css';
 import { InlineField, InlineFieldRow, TextArea } from '@grafana/ui';
 
-import { RestQuery } from '../../types';
 import { QUERY } from '../selectors';
 import { LABEL_WIDTH, SectionProps, TextSetting } from './fields';
 
 const MONOSPACE = css({ fontFamily: 'monospace' });
 
 /** Where the rows are: an optional jq program, then the root selector. */
-export function RowsFields({ query, onChange, onRunQuery, children }: SectionProps & { children?: React.ReactNode }) {
-  const change = (patch: Partial<RestQuery>) => onChange({ ...query, ...patch });
+export function RowsFields({ query, change, onRunQuery, children }: SectionProps & { children?: React.ReactNode }) {
   return (
     <>
       <InlineField
@@ -49,8 +47,7 @@ export function RowsFields({ query, onChange, onRunQuery, children }: SectionPro
 }
 
 /** The text and value selectors of a variable query. */
-export function VariableFields({ query, onChange, onRunQuery }: SectionProps) {
-  const change = (patch: Partial<RestQuery>) => onChange({ ...query, ...patch });
+export function VariableFields({ query, change, onRunQuery }: SectionProps) {
   return (
     <InlineFieldRow>
       <TextSetting

@@ -8,7 +8,8 @@ export const LABEL_WIDTH = 16;
 /** What each section of the query editor needs. */
 export interface SectionProps {
   query: RestQuery;
-  onChange: (query: RestQuery) => void;
+  /** Applies a patch to the query (the editor adds what it must: the variable editor keeps format 'variable'). */
+  change: (patch: Partial<RestQuery>) => void;
   onRunQuery: () => void;
 }
 

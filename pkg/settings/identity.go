@@ -44,8 +44,6 @@ func identityOf(w wire, secure map[string]string) (Identity, DPoP, error) {
 		return id, dp, &FieldError{"tokenExchangeAudience", "is only used with tokenExchange: true"}
 	case dp.Enabled && id.PassThru && !id.Exchange:
 		return id, dp, &FieldError{"dpop", "cannot bind the signed-in user's token (it is a bearer token issued to Grafana); turn on tokenExchange to obtain a DPoP-bound token for the API, or turn dpop off"}
-	case dp.Enabled && strings.EqualFold(strings.TrimSpace(w.TokenPlacement), "query"):
-		return id, dp, &FieldError{"tokenPlacement", "a DPoP-bound token travels only in the Authorization header (RFC 9449 section 7.1): use tokenPlacement: header with dpop"}
 	}
 	// Pure pass-through needs no client of its own; a partly configured client is a mistake the
 	// admin should hear about, because alert rules would then fail only later.
@@ -61,6 +59,9 @@ func identityOf(w wire, secure map[string]string) (Identity, DPoP, error) {
 func checkIdentityAPI(_ *source, out *Settings) error {
 	dp, u := out.DPoP, out.Upstream
 	// RFC 9449 section 7.1 sends a DPoP-bound token as "Authorization: DPoP <token>".
+	if dp.Enabled && u.TokenPlacement == PlacementQuery {
+		return &FieldError{"tokenPlacement", "a DPoP-bound token travels only in the Authorization header (RFC 9449 section 7.1): use tokenPlacement: header with dpop"}
+	}
 	if dp.Enabled && !strings.EqualFold(u.TokenHeaderName, DefaultTokenHeaderName) {
 		return &FieldError{"tokenHeaderName", "must be Authorization with dpop: a DPoP-bound token is sent as \"Authorization: DPoP <token>\""}
 	}

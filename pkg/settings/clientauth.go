@@ -62,9 +62,10 @@ type Assertion struct {
 	ScopeClaim bool
 }
 
-// loadClientAuth reads the grant's credentials: client id and secret, client authentication method,
-// private key or service-account key, and the discovery issuer. It runs before anything that needs
-// the token endpoint, because discovery or a service-account key may supply it.
+// loadClientAuth reads the grant's credentials (the client id is already in t): client secret,
+// client authentication method, private key or service-account key, and the discovery issuer. It
+// runs before anything that needs the token endpoint, because discovery or a service-account key
+// may supply it.
 func loadClientAuth(t *Token, w wire, secure map[string]string) error {
 	var err error
 	if t.IssuerURL, err = optionalURL("issuerUrl", w.IssuerURL); err != nil {
@@ -75,8 +76,6 @@ func loadClientAuth(t *Token, w wire, secure map[string]string) error {
 			return &FieldError{"issuerUrl", "must not contain a query string or fragment (OIDC Discovery section 2)"}
 		}
 	}
-	t.ClientID = strings.TrimSpace(secure["clientId"])
-	t.ClientSecret = secure["clientSecret"]
 
 	def := ClientAuthBody
 	if t.GrantType == GrantJWTBearer {
@@ -118,8 +117,14 @@ func loadClientAuth(t *Token, w wire, secure map[string]string) error {
 	}
 	switch t.ClientAuth {
 	case ClientAuthBody, ClientAuthBasic, ClientAuthSecretJWT:
+		// Only these methods keep the secret: an assertion or a certificate replaces it, and a
+		// secret sent too would defeat the point.
+		t.ClientSecret = secure["clientSecret"]
 		if t.ClientSecret == "" {
 			return &FieldError{"secureJsonData.clientSecret", "is required with clientAuth: " + t.ClientAuth}
+		}
+		if t.ClientAuth == ClientAuthSecretJWT && len(t.ClientSecret) < 32 {
+			return &FieldError{"secureJsonData.clientSecret", "must be at least 32 bytes with clientAuth: client_secret_jwt (HS256 key, RFC 7518 section 3.2)"}
 		}
 	case ClientAuthPrivateKeyJWT:
 		if t.Assertion.Key == nil {
@@ -137,13 +142,6 @@ func loadClientAuth(t *Token, w wire, secure map[string]string) error {
 	}
 	if t.GrantType == GrantJWTBearer && t.Assertion.Key == nil {
 		return &FieldError{"secureJsonData.privateKey", "is required with grantType: jwt_bearer (or paste a Google service-account key into serviceAccountKey)"}
-	}
-	if t.ClientAuth != ClientAuthSecretJWT && t.ClientAuth != ClientAuthBody && t.ClientAuth != ClientAuthBasic {
-		// An assertion or a certificate replaces the secret; a secret sent too would defeat the point.
-		t.ClientSecret = ""
-	}
-	if t.ClientAuth == ClientAuthSecretJWT && len(t.ClientSecret) < 32 {
-		return &FieldError{"secureJsonData.clientSecret", "must be at least 32 bytes with clientAuth: client_secret_jwt (HS256 key, RFC 7518 section 3.2)"}
 	}
 	return loadAssertion(t, w)
 }

@@ -150,10 +150,10 @@ func loadClientAuth(t *Token, w wire, secure map[string]string) error {
 func loadAssertion(t *Token, w wire) error {
 	a := &t.Assertion
 	usesAssertion := t.ClientAuth == ClientAuthPrivateKeyJWT || t.ClientAuth == ClientAuthSecretJWT || t.GrantType == GrantJWTBearer
-	alg := strings.ToUpper(strings.TrimSpace(w.JWTAlg))
 	if !usesAssertion {
 		return nil
 	}
+	alg := strings.ToUpper(strings.TrimSpace(w.JWTAlg))
 	if aud := strings.TrimSpace(w.JWTAudience); aud != "" {
 		a.Audience = aud
 	}
@@ -196,7 +196,7 @@ func loadAssertion(t *Token, w wire) error {
 	default:
 		return &FieldError{"jwtAlg", fmt.Sprintf("%q is not one of RS256, PS256, ES256", w.JWTAlg)}
 	}
-	switch k := a.Key.(type) {
+	switch a.Key.(type) {
 	case *rsa.PrivateKey:
 		if a.Alg == AlgES256 {
 			return &FieldError{"jwtAlg", "ES256 needs an EC P-256 private key; this one is RSA (use RS256 or PS256)"}
@@ -205,7 +205,6 @@ func loadAssertion(t *Token, w wire) error {
 		if a.Alg != AlgES256 {
 			return &FieldError{"jwtAlg", a.Alg + " needs an RSA private key; this one is EC (use ES256)"}
 		}
-		_ = k
 	}
 	return nil
 }

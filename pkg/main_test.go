@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -83,7 +84,7 @@ func TestPluginBinary(t *testing.T) {
 	if strings.Join(names, ",") != strings.Join(wantNames, ",") {
 		t.Errorf("field names = %q, want %q", names, wantNames)
 	}
-	if idx := indexOf(names, "name"); idx >= 0 && frame.Fields[idx].Len() == 5 {
+	if idx := slices.Index(names, "name"); idx >= 0 && frame.Fields[idx].Len() == 5 {
 		var got []string
 		for i := 0; i < 5; i++ {
 			v, _ := frame.Fields[idx].ConcreteAt(i)
@@ -154,15 +155,6 @@ func TestPluginBinary(t *testing.T) {
 		}
 	}
 	t.Logf("TestPluginBinary took %s", time.Since(started).Round(time.Millisecond))
-}
-
-func indexOf(list []string, s string) int {
-	for i, v := range list {
-		if v == s {
-			return i
-		}
-	}
-	return -1
 }
 
 func toString(v any) string {

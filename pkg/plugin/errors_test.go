@@ -14,6 +14,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/authcode"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/discovery"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/passthru"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/query"
@@ -181,6 +182,7 @@ func TestClassifyByType(t *testing.T) {
 		{"bad reply", wrap(upstream.BadReply(" (page 2)", errors.New("reply is not valid JSON"))), 502, backend.ErrorSourceDownstream},
 		{"deadline", wrap(context.DeadlineExceeded), 504, backend.ErrorSourceDownstream},
 		{"internal", &internalError{what: "x"}, 500, backend.ErrorSourcePlugin},
+		{"authorization state", authcode.ErrState, 500, backend.ErrorSourcePlugin}, // oauth/authorize's own failure
 		// Text that looks like another class does not change the class.
 		{"untyped", errors.New("token request failed (HTTP 401): settings check failed: url"), 500, backend.ErrorSourcePlugin},
 	}

@@ -42,16 +42,29 @@ func (d *Datasource) CheckHealth(ctx context.Context, req *backend.CheckHealthRe
 		binding = "; " + d.bindingNote(tok)
 	}
 	msg := found + fmt.Sprintf("Token obtained (expires in %s%s)", humanDuration(time.Until(tok.Expiry)), binding) + d.sharedStoreNote(ctx)
-	path := d.settings.Upstream.HealthCheckPath
-	if path == "" {
-		return &backend.CheckHealthResult{Status: backend.HealthStatusOk,
-			Message: msg + "; set healthCheckPath to also test an API call"}, nil
-	}
-	resp, err := d.api.Do(ctx, upstream.Request{Method: http.MethodGet, Path: path})
+	note, err := d.apiNote(ctx)
 	if err != nil {
 		return fail(msg + ", but " + err.Error())
 	}
-	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: fmt.Sprintf("%s, API answered %d", msg, resp.Status)}, nil
+	sep := ", " // "Token obtained (...), API answered 200"
+	if d.settings.Upstream.HealthCheckPath == "" {
+		sep = "; "
+	}
+	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: msg + sep + note}, nil
+}
+
+// apiNote is the API part of Save & test: "API answered <status>" after a GET of healthCheckPath,
+// the hint to set one when there is none, or the error of the call.
+func (d *Datasource) apiNote(ctx context.Context) (string, error) {
+	path := d.settings.Upstream.HealthCheckPath
+	if path == "" {
+		return "set healthCheckPath to also test an API call", nil
+	}
+	resp, err := d.api.Do(ctx, upstream.Request{Method: http.MethodGet, Path: path})
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("API answered %d", resp.Status), nil
 }
 
 // humanDuration rounds to what a person reads: 59m, 2h5m, 45s.

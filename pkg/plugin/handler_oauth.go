@@ -1,7 +1,6 @@
 package plugin
 
 import (
-	"errors"
 	"fmt"
 	"html"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
-	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/authcode"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/settings"
 )
 
@@ -51,14 +49,11 @@ func (d *Datasource) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	authURL, err := d.authcode.Connect(r.Context(), userLogin(r), redirectURI)
-	switch {
-	case errors.Is(err, authcode.ErrState):
-		writeError(w, http.StatusInternalServerError, err.Error())
-	case err != nil: // discovery: the provider's metadata
-		writeError(w, http.StatusBadGateway, err.Error())
-	default:
-		writeJSON(w, http.StatusOK, map[string]string{"url": authURL, "redirectUrl": redirectURI})
+	if err != nil { // authcode.ErrState: 500 (ours); a *token.Error of discovery: 502
+		writeFailure(w, err)
+		return
 	}
+	writeJSON(w, http.StatusOK, map[string]string{"url": authURL, "redirectUrl": redirectURI})
 }
 
 // handleCallback is where the provider sends the user back. It never shows a token: the result

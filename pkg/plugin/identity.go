@@ -109,16 +109,11 @@ func (d *Datasource) checkPassThruHealth(ctx context.Context) (*backend.CheckHea
 	if err != nil {
 		return fail(err.Error())
 	}
-	msg := mode + " (" + d.bindingNote(tok) + ")"
-	if path := d.settings.Upstream.HealthCheckPath; path != "" {
-		resp, err := d.api.Do(ctx, upstream.Request{Method: http.MethodGet, Path: path})
-		if err != nil {
-			return fail(err.Error())
-		}
-		msg += fmt.Sprintf("; API answered %d", resp.Status)
-	} else {
-		msg += "; set healthCheckPath to also test an API call"
+	note, err := d.apiNote(ctx)
+	if err != nil {
+		return fail(err.Error())
 	}
+	msg := mode + " (" + d.bindingNote(tok) + "); " + note
 	if d.tokens == nil {
 		msg += "; alert rules have no user token and no client configured, so they fail"
 	} else if ct, err := d.tokens.Token(ctx); err != nil {

@@ -4,7 +4,6 @@ package plugin
 // (issue 14, item 4).
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -81,17 +80,6 @@ func (p *rotatingProvider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte(`[{"id":1}]`))
 }
 
-func viewerQuery(ctx context.Context, d *Datasource, q string) backend.DataResponse {
-	resp, err := d.QueryData(ctx, &backend.QueryDataRequest{
-		PluginContext: backend.PluginContext{User: &backend.User{Login: "viewer", Role: "Viewer"}},
-		Queries:       []backend.DataQuery{{RefID: "A", JSON: json.RawMessage(q)}},
-	})
-	if err != nil {
-		return backend.DataResponse{Error: err}
-	}
-	return resp.Responses["A"]
-}
-
 // TestUnauthorizedPathCostsAtMostOneExtraToken: 40 concurrent Viewer queries, then 40 sequential
 // ones, to a path that answers 401 to a good token cost at most 2 token requests in the token's
 // lifetime (the first token, and one replacement to rule out a revoked token), each query fails with
@@ -132,7 +120,7 @@ func TestUnauthorizedPathCostsAtMostOneExtraToken(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					results[i] = viewerQuery(context.Background(), d, `{"path":"/locked"}`)
+					results[i] = queryAs(d, "Viewer", `{"path":"/locked"}`)
 				}()
 			}
 			wg.Wait()
@@ -141,9 +129,9 @@ func TestUnauthorizedPathCostsAtMostOneExtraToken(t *testing.T) {
 			}
 			afterConcurrent := p.tokenRequests.Load()
 			for range 40 {
-				check(viewerQuery(context.Background(), d, `{"path":"/locked"}`))
+				check(queryAs(d, "Viewer", `{"path":"/locked"}`))
 			}
-			if r := viewerQuery(context.Background(), d, `{"path":"/items"}`); r.Error != nil {
+			if r := queryAs(d, "Viewer", `{"path":"/items"}`); r.Error != nil {
 				t.Fatalf("good path after the 401s: %v", r.Error)
 			}
 			got := p.tokenRequests.Load()
@@ -173,13 +161,13 @@ func TestRevokedTokensReplacedAndPathAnswerKept(t *testing.T) {
 	raw, _ := json.Marshal(map[string]any{"tokenUrl": srv.URL + "/token"})
 	d := newDS(t, backend.DataSourceInstanceSettings{UID: "revoked", URL: srv.URL + "/api", JSONData: raw,
 		DecryptedSecureJSONData: map[string]string{"clientId": clientID, "clientSecret": clientSecret}})
-	if r := viewerQuery(context.Background(), d, `{"path":"/items"}`); r.Error != nil {
+	if r := queryAs(d, "Viewer", `{"path":"/items"}`); r.Error != nil {
 		t.Fatal(r.Error)
 	}
 	expect := func(what string, q string, ok bool, wantAPI, wantTok int64) {
 		t.Helper()
 		api, tok := p.apiRequests.Load(), p.tokenRequests.Load()
-		r := viewerQuery(context.Background(), d, q)
+		r := queryAs(d, "Viewer", q)
 		if (r.Error == nil) != ok || (!ok && r.Status != http.StatusUnauthorized) {
 			t.Fatalf("%s: status %d error %v", what, r.Status, r.Error)
 		}

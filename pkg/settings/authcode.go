@@ -22,15 +22,11 @@ func loadAuthCode(in *source, out *Settings) error {
 	if err != nil {
 		return err
 	}
-	if strings.TrimSpace(w.RedirectURL) != "" {
-		if t.RedirectURL, err = parseHTTPURL("redirectUrl", w.RedirectURL); err != nil {
-			return err
-		}
+	if t.RedirectURL, err = optionalURL("redirectUrl", w.RedirectURL); err != nil {
+		return err
 	}
-	if strings.TrimSpace(w.Issuer) != "" {
-		if t.Issuer, err = parseHTTPURL("issuer", w.Issuer); err != nil {
-			return err
-		}
+	if t.Issuer, err = optionalURL("issuer", w.Issuer); err != nil {
+		return err
 	}
 	// With discovery the expected `iss` is the discovered issuer, which must equal issuerUrl.
 	if t.Issuer != "" && t.IssuerURL != "" && t.Issuer != t.IssuerURL {

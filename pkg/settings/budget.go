@@ -1,7 +1,6 @@
 package settings
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -39,26 +38,9 @@ const (
 	MaxMaxColumnNameLength     = 65_536
 )
 
-// budgetWire is the budget keys of jsonData (read apart from wire so that the budget stays in one file).
-type budgetWire struct {
-	JQTimeout           flexString `json:"jqTimeout"`
-	QueryMemoryMiB      flexString `json:"queryMemoryMiB"`
-	MaxRows             flexString `json:"maxRows"`
-	MaxCells            flexString `json:"maxCells"`
-	MaxColumns          flexString `json:"maxColumns"`
-	MaxColumnNameLength flexString `json:"maxColumnNameLength"`
-}
-
-// loadBudget is the query budgets' section: it reads and range-checks their keys of jsonData
-// (already known to be an object).
+// loadBudget is the query budgets' section: it reads and range-checks their keys of jsonData.
 func loadBudget(in *source, out *Settings) error {
-	b := &out.Budget
-	var w budgetWire
-	if len(in.raw) > 0 && string(in.raw) != "null" {
-		if err := json.Unmarshal(in.raw, &w); err != nil {
-			return &FieldError{Field: "jsonData", Reason: "not a valid JSON object: " + describeJSONError(err)}
-		}
-	}
+	w, b := in.w, &out.Budget
 	var err error
 	if b.JQTimeout, err = durationIn("jqTimeout", string(w.JQTimeout), DefaultJQTimeout, MinJQTimeout, MaxJQTimeout); err != nil {
 		return err

@@ -62,9 +62,10 @@ type Assertion struct {
 	ScopeClaim bool
 }
 
-// loadClientAuth reads the grant's credentials: client id and secret, client authentication method,
-// private key or service-account key, and the discovery issuer. It runs before anything that needs
-// the token endpoint, because discovery or a service-account key may supply it.
+// loadClientAuth reads the grant's credentials (the client id is already in t): client secret,
+// client authentication method, private key or service-account key, and the discovery issuer. It
+// runs before anything that needs the token endpoint, because discovery or a service-account key
+// may supply it.
 func loadClientAuth(t *Token, w wire, secure map[string]string) error {
 	var err error
 	if t.IssuerURL, err = optionalURL("issuerUrl", w.IssuerURL); err != nil {
@@ -75,8 +76,6 @@ func loadClientAuth(t *Token, w wire, secure map[string]string) error {
 			return &FieldError{"issuerUrl", "must not contain a query string or fragment (OIDC Discovery section 2)"}
 		}
 	}
-	t.ClientID = strings.TrimSpace(secure["clientId"])
-	t.ClientSecret = secure["clientSecret"]
 
 	def := ClientAuthBody
 	if t.GrantType == GrantJWTBearer {
@@ -118,8 +117,14 @@ func loadClientAuth(t *Token, w wire, secure map[string]string) error {
 	}
 	switch t.ClientAuth {
 	case ClientAuthBody, ClientAuthBasic, ClientAuthSecretJWT:
+		// Only these methods keep the secret: an assertion or a certificate replaces it, and a
+		// secret sent too would defeat the point.
+		t.ClientSecret = secure["clientSecret"]
 		if t.ClientSecret == "" {
 			return &FieldError{"secureJsonData.clientSecret", "is required with clientAuth: " + t.ClientAuth}
+		}
+		if t.ClientAuth == ClientAuthSecretJWT && len(t.ClientSecret) < 32 {
+			return &FieldError{"secureJsonData.clientSecret", "must be at least 32 bytes with clientAuth: client_secret_jwt (HS256 key, RFC 7518 section 3.2)"}
 		}
 	case ClientAuthPrivateKeyJWT:
 		if t.Assertion.Key == nil {
@@ -138,13 +143,6 @@ func loadClientAuth(t *Token, w wire, secure map[string]string) error {
 	if t.GrantType == GrantJWTBearer && t.Assertion.Key == nil {
 		return &FieldError{"secureJsonData.privateKey", "is required with grantType: jwt_bearer (or paste a Google service-account key into serviceAccountKey)"}
 	}
-	if t.ClientAuth != ClientAuthSecretJWT && t.ClientAuth != ClientAuthBody && t.ClientAuth != ClientAuthBasic {
-		// An assertion or a certificate replaces the secret; a secret sent too would defeat the point.
-		t.ClientSecret = ""
-	}
-	if t.ClientAuth == ClientAuthSecretJWT && len(t.ClientSecret) < 32 {
-		return &FieldError{"secureJsonData.clientSecret", "must be at least 32 bytes with clientAuth: client_secret_jwt (HS256 key, RFC 7518 section 3.2)"}
-	}
 	return loadAssertion(t, w)
 }
 
@@ -152,10 +150,10 @@ func loadClientAuth(t *Token, w wire, secure map[string]string) error {
 func loadAssertion(t *Token, w wire) error {
 	a := &t.Assertion
 	usesAssertion := t.ClientAuth == ClientAuthPrivateKeyJWT || t.ClientAuth == ClientAuthSecretJWT || t.GrantType == GrantJWTBearer
-	alg := strings.ToUpper(strings.TrimSpace(w.JWTAlg))
 	if !usesAssertion {
 		return nil
 	}
+	alg := strings.ToUpper(strings.TrimSpace(w.JWTAlg))
 	if aud := strings.TrimSpace(w.JWTAudience); aud != "" {
 		a.Audience = aud
 	}
@@ -198,7 +196,7 @@ func loadAssertion(t *Token, w wire) error {
 	default:
 		return &FieldError{"jwtAlg", fmt.Sprintf("%q is not one of RS256, PS256, ES256", w.JWTAlg)}
 	}
-	switch k := a.Key.(type) {
+	switch a.Key.(type) {
 	case *rsa.PrivateKey:
 		if a.Alg == AlgES256 {
 			return &FieldError{"jwtAlg", "ES256 needs an EC P-256 private key; this one is RSA (use RS256 or PS256)"}
@@ -207,7 +205,6 @@ func loadAssertion(t *Token, w wire) error {
 		if a.Alg != AlgES256 {
 			return &FieldError{"jwtAlg", a.Alg + " needs an RSA private key; this one is EC (use ES256)"}
 		}
-		_ = k
 	}
 	return nil
 }

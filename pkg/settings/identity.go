@@ -1,9 +1,6 @@
 package settings
 
-import (
-	"encoding/json"
-	"strings"
-)
+import "strings"
 
 // Identity says whose token the API sees.
 type Identity struct {
@@ -26,33 +23,15 @@ type DPoP struct {
 	PrivateKey string
 }
 
-// identityWire is the part of jsonData this file reads.
-type identityWire struct {
-	OAuthPassThru         bool   `json:"oauthPassThru"`
-	TokenExchange         bool   `json:"tokenExchange"`
-	TokenExchangeAudience string `json:"tokenExchangeAudience"`
-	DPoP                  bool   `json:"dpop"`
-	TokenPlacement        string `json:"tokenPlacement"`
-	GrantType             string `json:"grantType"`
-	IssuerURL             string `json:"issuerUrl"`
-}
-
 // loadIdentity reads the mode keys. It runs before the token settings, because in pure
 // pass-through mode the client's own grant is optional.
 func loadIdentity(in *source, out *Settings) error {
-	var w identityWire
-	if len(in.raw) > 0 && string(in.raw) != "null" {
-		if err := json.Unmarshal(in.raw, &w); err != nil {
-			return &FieldError{Field: "jsonData", Reason: "not a valid JSON object: " + describeJSONError(err)}
-		}
-	}
-	secure := in.secure
-	id, dp, err := identityOf(w, secure, in.w.TokenURL)
+	id, dp, err := identityOf(in.w, in.secure)
 	out.Identity, out.DPoP = id, dp
 	return err
 }
 
-func identityOf(w identityWire, secure map[string]string, tokenURL string) (Identity, DPoP, error) {
+func identityOf(w wire, secure map[string]string) (Identity, DPoP, error) {
 	id := Identity{PassThru: w.OAuthPassThru, Exchange: w.TokenExchange, ExchangeAudience: strings.TrimSpace(w.TokenExchangeAudience)}
 	dp := DPoP{Enabled: w.DPoP}
 	if dp.Enabled {
@@ -65,12 +44,10 @@ func identityOf(w identityWire, secure map[string]string, tokenURL string) (Iden
 		return id, dp, &FieldError{"tokenExchangeAudience", "is only used with tokenExchange: true"}
 	case dp.Enabled && id.PassThru && !id.Exchange:
 		return id, dp, &FieldError{"dpop", "cannot bind the signed-in user's token (it is a bearer token issued to Grafana); turn on tokenExchange to obtain a DPoP-bound token for the API, or turn dpop off"}
-	case dp.Enabled && strings.EqualFold(strings.TrimSpace(w.TokenPlacement), "query"):
-		return id, dp, &FieldError{"tokenPlacement", "a DPoP-bound token travels only in the Authorization header (RFC 9449 section 7.1): use tokenPlacement: header with dpop"}
 	}
 	// Pure pass-through needs no client of its own; a partly configured client is a mistake the
 	// admin should hear about, because alert rules would then fail only later.
-	id.ClientGrant = !id.PassThru || id.Exchange || strings.TrimSpace(tokenURL) != "" ||
+	id.ClientGrant = !id.PassThru || id.Exchange || strings.TrimSpace(w.TokenURL) != "" ||
 		strings.TrimSpace(w.IssuerURL) != "" ||
 		(strings.TrimSpace(w.GrantType) != "" && !strings.EqualFold(strings.TrimSpace(w.GrantType), GrantClientCredentials)) ||
 		strings.TrimSpace(secure["clientId"]) != "" || secure["clientSecret"] != "" ||
@@ -82,6 +59,9 @@ func identityOf(w identityWire, secure map[string]string, tokenURL string) (Iden
 func checkIdentityAPI(_ *source, out *Settings) error {
 	dp, u := out.DPoP, out.Upstream
 	// RFC 9449 section 7.1 sends a DPoP-bound token as "Authorization: DPoP <token>".
+	if dp.Enabled && u.TokenPlacement == PlacementQuery {
+		return &FieldError{"tokenPlacement", "a DPoP-bound token travels only in the Authorization header (RFC 9449 section 7.1): use tokenPlacement: header with dpop"}
+	}
 	if dp.Enabled && !strings.EqualFold(u.TokenHeaderName, DefaultTokenHeaderName) {
 		return &FieldError{"tokenHeaderName", "must be Authorization with dpop: a DPoP-bound token is sent as \"Authorization: DPoP <token>\""}
 	}

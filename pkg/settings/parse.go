@@ -16,8 +16,7 @@ import (
 	"time"
 )
 
-// wire is jsonData exactly as stored by Grafana, decoded once; each section reads its own keys (a
-// section with keys of another type, like identity.go, decodes its own struct from source.raw).
+// wire is jsonData exactly as stored by Grafana, decoded once; each section reads its own keys.
 type wire struct {
 	GrantType            string          `json:"grantType"`
 	TokenURL             string          `json:"tokenUrl"`
@@ -72,6 +71,20 @@ type wire struct {
 	RedisDB              flexString      `json:"redisDb"`
 	RedisTLS             bool            `json:"redisTls"`
 	RedisKeyPrefix       *string         `json:"redisKeyPrefix"`
+
+	// Identity modes (identity.go).
+	OAuthPassThru         bool   `json:"oauthPassThru"` // Grafana's own key
+	TokenExchange         bool   `json:"tokenExchange"`
+	TokenExchangeAudience string `json:"tokenExchangeAudience"`
+	DPoP                  bool   `json:"dpop"`
+
+	// Query budgets (budget.go).
+	JQTimeout           flexString `json:"jqTimeout"`
+	QueryMemoryMiB      flexString `json:"queryMemoryMiB"`
+	MaxRows             flexString `json:"maxRows"`
+	MaxCells            flexString `json:"maxCells"`
+	MaxColumns          flexString `json:"maxColumns"`
+	MaxColumnNameLength flexString `json:"maxColumnNameLength"`
 }
 
 type wireItem struct {

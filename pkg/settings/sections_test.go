@@ -23,11 +23,11 @@ func testSection(t *testing.T, load section, prior Settings, cases []sectionCase
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			in := &source{url: "https://api.example.com/v1", raw: json.RawMessage(tc.json), secure: tc.secure}
+			in := &source{url: "https://api.example.com/v1", secure: tc.secure}
 			if in.secure == nil {
 				in.secure = map[string]string{}
 			}
-			if err := json.Unmarshal(in.raw, &in.w); err != nil {
+			if err := json.Unmarshal([]byte(tc.json), &in.w); err != nil {
 				t.Fatalf("bad test row: %v", err)
 			}
 			out := prior

@@ -217,7 +217,6 @@ func (e *FieldError) Error() string { return StepSettings + " failed: " + e.Fiel
 // source is one instance's raw settings: jsonData decoded once, the decrypted secrets and the URL.
 type source struct {
 	url    string
-	raw    json.RawMessage // jsonData, for a section with keys of its own (identity.go)
 	w      wire
 	secure map[string]string
 }
@@ -244,7 +243,7 @@ var sections = []section{
 
 // Load parses and validates the settings of one datasource instance.
 func Load(s backend.DataSourceInstanceSettings) (*Settings, error) {
-	in := &source{url: s.URL, raw: s.JSONData, secure: s.DecryptedSecureJSONData}
+	in := &source{url: s.URL, secure: s.DecryptedSecureJSONData}
 	if len(s.JSONData) > 0 && string(s.JSONData) != "null" {
 		if err := json.Unmarshal(s.JSONData, &in.w); err != nil {
 			return nil, &FieldError{Field: "jsonData", Reason: "not a valid JSON object: " + describeJSONError(err)}

@@ -14,12 +14,11 @@ func loadTokenRequest(in *source, out *Settings) error {
 	if t.GrantType, err = oneOf("grantType", w.GrantType, GrantClientCredentials, GrantAuthorizationCode, GrantJWTBearer); err != nil {
 		return err
 	}
+	t.ClientID = strings.TrimSpace(secure["clientId"])
 	if out.Identity.ClientGrant {
 		if err := loadClient(t, w, secure); err != nil {
 			return err
 		}
-	} else {
-		t.ClientID = strings.TrimSpace(secure["clientId"])
 	}
 	t.Scopes = strings.FieldsFunc(w.Scopes, func(r rune) bool { return r == ' ' || r == ',' || r == '\n' || r == '\t' })
 	t.Audience = strings.TrimSpace(w.Audience)

@@ -18,8 +18,6 @@ type Store interface {
 	// CompareAndSwap replaces old by value atomically (old "" means: only if key is absent) and
 	// reports whether it did. ttl 0 keeps value until it is replaced.
 	CompareAndSwap(ctx context.Context, key, old, value string, ttl time.Duration) (bool, error)
-	// SetNX stores value for ttl only if key is absent, and reports whether it did.
-	SetNX(ctx context.Context, key, value string, ttl time.Duration) (bool, error)
 }
 
 // Snapshot is one read of the store.

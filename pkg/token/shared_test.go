@@ -51,19 +51,6 @@ func (s *memStore) CompareAndSwap(_ context.Context, key, old, value string, _ t
 	return true, nil
 }
 
-func (s *memStore) SetNX(_ context.Context, key, value string, _ time.Duration) (bool, error) {
-	if s.down.Load() || s.failWrites.Load() {
-		return false, errDown
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.m[key]; ok {
-		return false, nil
-	}
-	s.m[key] = value
-	return true, nil
-}
-
 func (s *memStore) wipe() {
 	s.mu.Lock()
 	s.m = map[string]string{}

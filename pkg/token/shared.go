@@ -162,12 +162,11 @@ func (s *Shared) Err() error {
 }
 
 // waitError is a failure caused by waiting for the store or another replica, not by the token
-// endpoint: the cache asks again soon instead of backing off (see RetryIn in cache.go).
+// endpoint: the cache asks again after waitRetry instead of backing off (isWait in cache.go).
 type waitError struct{ err *Error }
 
-func (e *waitError) Error() string          { return e.err.Error() }
-func (e *waitError) Unwrap() error          { return e.err }
-func (e *waitError) RetryIn() time.Duration { return waitRetry }
+func (e *waitError) Error() string { return e.err.Error() }
+func (e *waitError) Unwrap() error { return e.err }
 
 func waitErr(msg string) error { return &waitError{&Error{Step: StepRequest, Msg: msg}} }
 
@@ -689,5 +688,4 @@ var (
 	_ Fetcher   = (*Shared)(nil)
 	_ Rejecter  = (*Shared)(nil)
 	_ Publisher = (*Shared)(nil)
-	_ retryHint = (*waitError)(nil)
 )

@@ -14,8 +14,8 @@ import (
 // A callback URL (code + state) must be redeemed once: a provider that sees a code twice may
 // revoke every token issued from it (RFC 6749 4.1.2). The state's nonce is therefore remembered
 // until the state expires: in a sealed file in the state directory, so a plugin restart does not
-// forget it, and with the shared store on, in Redis too (SET NX with the state's expiry), so that
-// the same callback cannot be redeemed on two replicas behind a load balancer.
+// forget it, and with the shared store on, in Redis too (set if absent, with the state's expiry),
+// so that the same callback cannot be redeemed on two replicas behind a load balancer.
 
 // maxUsedStates bounds the file: states live stateLifetime and only an admin can start one.
 const maxUsedStates = 10000
@@ -46,7 +46,8 @@ func (f *Flow) markStateUsed(ctx context.Context, nonce string, expires time.Tim
 		if ttl < time.Second {
 			ttl = time.Second
 		}
-		ok, err := f.cfg.Redis.SetNX(ctx, "used-state:"+f.cfg.UID+":"+id, "1", ttl)
+		// Compare-and-swap from absent: set only if the key is absent, expiring after ttl.
+		ok, err := f.cfg.Redis.CompareAndSwap(ctx, "used-state:"+f.cfg.UID+":"+id, "", "1", ttl)
 		if err == nil {
 			return ok
 		}

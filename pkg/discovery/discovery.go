@@ -40,7 +40,6 @@ type Metadata struct {
 	TokenEndpoint         string   `json:"token_endpoint"`
 	AuthorizationEndpoint string   `json:"authorization_endpoint"`
 	CodeChallengeMethods  []string `json:"code_challenge_methods_supported"`
-	TokenAuthMethods      []string `json:"token_endpoint_auth_methods_supported"`
 	// IssParameter: the server sends `iss` in authorization responses (RFC 9207 section 3).
 	IssParameter bool `json:"authorization_response_iss_parameter_supported"`
 	// Source is the URL the document was read from (not part of the document).
@@ -72,11 +71,10 @@ type Client struct {
 	now     func() time.Time
 	timeout time.Duration // Timeout outside tests
 
-	sf      singleflight.Group
-	mu      sync.Mutex // guards cur and at; never held across a fetch
-	cur     *Metadata
-	at      time.Time
-	lastErr error
+	sf  singleflight.Group
+	mu  sync.Mutex // guards cur and at; never held across a fetch
+	cur *Metadata
+	at  time.Time
 }
 
 // New builds a Client for issuer. hc is the instance's HTTP client (Grafana's TLS and proxy
@@ -86,9 +84,6 @@ func New(issuer string, hc *http.Client) *Client {
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &Client{issuer: issuer, http: &c, now: time.Now, timeout: Timeout}
 }
-
-// Issuer is the configured issuer.
-func (c *Client) Issuer() string { return c.issuer }
 
 // Metadata returns the cached metadata, or reads it. Concurrent callers share one read.
 func (c *Client) Metadata(ctx context.Context) (*Metadata, error) {
@@ -103,12 +98,11 @@ func (c *Client) Metadata(ctx context.Context) (*Metadata, error) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
 		defer cancel()
 		m, err := c.fetch(ctx)
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		c.lastErr = err
 		if err != nil {
 			return nil, err
 		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
 		c.cur, c.at = m, c.now()
 		return m, nil
 	})
@@ -121,13 +115,6 @@ func (c *Client) Metadata(ctx context.Context) (*Metadata, error) {
 	case <-ctx.Done():
 		return nil, &Error{Msg: fmt.Sprintf("gave up waiting for the metadata: %v", ctx.Err())}
 	}
-}
-
-// Cached returns the metadata read last, or nil; it never fetches.
-func (c *Client) Cached() *Metadata {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.cur
 }
 
 // TokenURL implements token.Endpoints.

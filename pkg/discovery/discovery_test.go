@@ -89,9 +89,9 @@ func TestMetadataCachedAndRefreshedAfterStale(t *testing.T) {
 	if n := s.hits.Load(); n != 1 {
 		t.Fatalf("%d fetches for 20 callers, want 1", n)
 	}
-	m := c.Cached()
-	if m == nil || !m.SupportsS256() || m.AuthorizationEndpoint != s.URL+"/auth" {
-		t.Fatalf("%+v", m)
+	m, err := c.Metadata(ctx)
+	if err != nil || !m.SupportsS256() || m.AuthorizationEndpoint != s.URL+"/auth" || s.hits.Load() != 1 {
+		t.Fatalf("%+v %v, %d fetches", m, err, s.hits.Load())
 	}
 	// The token endpoint moved: after Stale the next call reads the document again.
 	s.setDoc(strings.Replace(goodDoc, "/token", "/v2/token", 1))

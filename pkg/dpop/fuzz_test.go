@@ -6,12 +6,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
 )
-
-// roundTripFunc answers without a network.
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // FuzzChallenge: whatever a hostile server answers (status, WWW-Authenticate, DPoP-Nonce, body),
 // the transport never panics, sends at most two requests, remembers only valid nonces, and a reply
@@ -30,7 +27,7 @@ func FuzzChallenge(f *testing.F) {
 			status = 400
 		}
 		calls := 0
-		base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		base := httpclient.RoundTripperFunc(func(r *http.Request) (*http.Response, error) { // answers without a network
 			calls++
 			h := http.Header{}
 			h["Www-Authenticate"] = []string{wwwAuth}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/internal/redistest"
 )
 
 // A used callback stays used after a plugin restart: the replay reaches neither the provider nor
@@ -50,9 +52,9 @@ func TestCallbackReplayRefusedAfterRestart(t *testing.T) {
 // With the shared store on, a callback redeemed on one replica is refused on another, even though
 // each replica has its own state directory.
 func TestCallbackReplayRefusedOnAnotherReplica(t *testing.T) {
-	rs := startRedis(t)
+	rs := redistest.Start(t)
 	f := newFixture(t)
-	s := withRedis(f.authCodeSettings(nil), rs.addr())
+	s := withRedis(f.authCodeSettings(nil), rs.Addr())
 	t.Setenv("OAUTH2REST_STATE_DIR", t.TempDir())
 	a := newDS(t, s)
 	t.Setenv("OAUTH2REST_STATE_DIR", t.TempDir())
@@ -73,7 +75,7 @@ func TestCallbackReplayRefusedOnAnotherReplica(t *testing.T) {
 	if err != nil || tok.RefreshToken == "" {
 		t.Fatalf("connected replica has no token: %v", err)
 	}
-	raw := redis.NewClient(&redis.Options{Addr: rs.addr()})
+	raw := redis.NewClient(&redis.Options{Addr: rs.Addr()})
 	defer raw.Close()
 	keys, err := raw.Keys(context.Background(), "*").Result()
 	if err != nil || len(keys) < 3 { // token entry, epoch, used state
@@ -92,13 +94,13 @@ func TestCallbackReplayRefusedOnAnotherReplica(t *testing.T) {
 // Save & test says what a replica does while Redis is down with the authorization code grant.
 func TestHealthWithRedisDownAndAuthCode(t *testing.T) {
 	t.Setenv("OAUTH2REST_STATE_DIR", t.TempDir())
-	rs := startRedis(t)
+	rs := redistest.Start(t)
 	f := newFixture(t)
-	d := newDS(t, withRedis(f.authCodeSettings(nil), rs.addr()))
+	d := newDS(t, withRedis(f.authCodeSettings(nil), rs.Addr()))
 	if r := callback(t, d, consent(t, d)); r.status != 200 {
 		t.Fatalf("connect: %s", r.body)
 	}
-	rs.stop()
+	rs.Stop()
 	h, _ := d.CheckHealth(context.Background(), &backend.CheckHealthRequest{})
 	if !strings.Contains(h.Message, "shared token store (Redis) unavailable, serving the current access token without refreshing") {
 		t.Fatalf("health: %q", h.Message)

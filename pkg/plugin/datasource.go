@@ -159,10 +159,7 @@ func (d *Datasource) build(ctx context.Context, s backend.DataSourceInstanceSett
 		d.source = d.tokens
 	}
 	if cfg.Identity.PassThru {
-		if d.source, err = d.passThruSource(cfg, tokenHC, secrets); err != nil {
-			d.configErr = err
-			return
-		}
+		d.source = d.passThruSource(cfg)
 	}
 	d.api = upstream.New(cfg.Upstream, d.source, apiHC, secrets)
 }

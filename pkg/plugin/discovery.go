@@ -23,9 +23,7 @@ func (d *Datasource) setupDiscovery(cfg *settings.Settings, hc *http.Client) {
 		return
 	}
 	d.discovery = discovery.New(cfg.Token.IssuerURL, hc)
-	if cfg.Token.URL == "" {
-		d.grant.SetEndpoints(d.discovery)
-	}
+	d.grant.SetEndpoints(d.discovery) // kept only without tokenUrl
 }
 
 // secretQueryParams are the query parameters that carry a credential (for traces).

@@ -18,6 +18,7 @@ import (
 
 	"github.com/oauth2rest/oauth2rest-api-datasource/mockapi"
 	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/dpop"
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/internal/redistest"
 )
 
 // dpopFixture is mockapi's strict DPoP server (nonces required at both endpoints).
@@ -192,11 +193,11 @@ func TestStrictDPoPServerRefuses(t *testing.T) {
 // replicas sharing Redis share one DPoP-bound token only when they share the key; with generated
 // keys each replica gets its own token (a token bound to another replica's key is useless).
 func TestDPoPConfiguredKeyAndSharedStore(t *testing.T) {
-	rs := startRedis(t)
+	rs := redistest.Start(t)
 	f := newDPoPFixture(t)
 	keyPEM, thumb := ecPEM(t)
 
-	shared := replicas(t, 2, withRedis(f.settings(nil, map[string]string{"dpopPrivateKey": keyPEM}), rs.addr()))
+	shared := replicas(t, 2, withRedis(f.settings(nil, map[string]string{"dpopPrivateKey": keyPEM}), rs.Addr()))
 	for i, d := range shared {
 		if d.configErr != nil {
 			t.Fatal(d.configErr)
@@ -211,7 +212,7 @@ func TestDPoPConfiguredKeyAndSharedStore(t *testing.T) {
 		t.Fatalf("%d token requests for two replicas with one configured key, want 2", tokenAfterShared)
 	}
 
-	own := replicas(t, 2, withRedis(f.settings(map[string]any{"scopes": "other"}, nil), rs.addr()))
+	own := replicas(t, 2, withRedis(f.settings(map[string]any{"scopes": "other"}, nil), rs.Addr()))
 	hammer(t, own, 3)
 	// Each replica its own token, and its own nonce memory: 2 challenges + 2 tokens.
 	if got := f.mock.TokenRequests() - tokenAfterShared; got != 4 {

@@ -19,31 +19,32 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/oauth2rest/oauth2rest-api-datasource/mockapi"
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/internal/redistest"
 )
 
 // Redis faults for the chaos test, on the real redis-server.
 
-func (r *redisServer) pause()  { _ = r.cmd.Process.Signal(syscall.SIGSTOP) }
-func (r *redisServer) resume() { _ = r.cmd.Process.Signal(syscall.SIGCONT) }
+func pauseRedis(rs *redistest.Server)  { _ = rs.Process().Signal(syscall.SIGSTOP) }
+func resumeRedis(rs *redistest.Server) { _ = rs.Process().Signal(syscall.SIGCONT) }
 
-// restartEmpty kills Redis and starts it again with no data (no persistence is configured).
-func (r *redisServer) restartEmpty(down time.Duration) {
-	r.stop()
+// restartRedisEmpty kills Redis and starts it again with no data (no persistence is configured).
+func restartRedisEmpty(rs *redistest.Server, down time.Duration) {
+	rs.Stop()
 	time.Sleep(down)
-	r.start()
+	rs.Restart()
 }
 
 // refuseWrites makes every write (SET, the compare-and-swap script) fail with NOREPLICAS while
 // reads still work: a Publish or a claim fails, a Get does not.
-func (r *redisServer) refuseWrites(on bool) {
-	c := redis.NewClient(&redis.Options{Addr: r.addr()})
+func refuseWrites(t *testing.T, rs *redistest.Server, on bool) {
+	c := redis.NewClient(&redis.Options{Addr: rs.Addr()})
 	defer c.Close()
 	n := "0"
 	if on {
 		n = "1"
 	}
 	if err := c.ConfigSet(context.Background(), "min-replicas-to-write", n).Err(); err != nil {
-		r.t.Logf("refuseWrites(%v): %v", on, err)
+		t.Logf("refuseWrites(%v): %v", on, err)
 	}
 }
 
@@ -78,12 +79,12 @@ func TestHAChaosRotatingRefreshTokens(t *testing.T) {
 
 func chaosRun(t *testing.T, seed uint64, events int) {
 	t.Setenv("OAUTH2REST_STATE_DIR", t.TempDir())
-	rs := startRedis(t)
+	rs := redistest.Start(t)
 	m := mockapi.New(mockapi.Config{ClientID: clientID, ClientSecret: clientSecret, TokenLifetime: time.Second})
 	srv := httptest.NewServer(m)
 	t.Cleanup(srv.Close)
 	f := &fixture{mock: m, srv: srv}
-	s := withRedis(f.authCodeSettings(nil), rs.addr())
+	s := withRedis(f.authCodeSettings(nil), rs.Addr())
 	s.JSONData = []byte(strings.TrimSuffix(string(s.JSONData), "}") + `,"tokenTimeout":"3s"}`)
 	ds := replicas(t, 3, s)
 	if r := callback(t, ds[0], consent(t, ds[0])); r.status != 200 {
@@ -135,15 +136,15 @@ func chaosRun(t *testing.T, seed uint64, events int) {
 		}
 		switch ev {
 		case 0:
-			rs.pause()
+			pauseRedis(rs)
 			time.Sleep(span(300, 2500))
-			rs.resume()
+			resumeRedis(rs)
 		case 1:
-			rs.restartEmpty(span(100, 1500))
+			restartRedisEmpty(rs, span(100, 1500))
 		case 2:
-			rs.refuseWrites(true)
+			refuseWrites(t, rs, true)
 			time.Sleep(span(300, 1500))
-			rs.refuseWrites(false)
+			refuseWrites(t, rs, false)
 		}
 		time.Sleep(span(200, 1200))
 	}

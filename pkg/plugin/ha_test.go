@@ -3,9 +3,7 @@ package plugin
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http/httptest"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -14,57 +12,8 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/oauth2rest/oauth2rest-api-datasource/mockapi"
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/internal/redistest"
 )
-
-// redisServer is a real redis-server (Debian package redis-server, installed by scripts/test-all.sh)
-// on a loopback port, which a test can stop and start again.
-type redisServer struct {
-	t    *testing.T
-	port int
-	cmd  *exec.Cmd
-}
-
-func startRedis(t *testing.T) *redisServer {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Fatal("redis-server is not installed (apt-get install redis-server; scripts/test-all.sh does it)")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &redisServer{t: t, port: l.Addr().(*net.TCPAddr).Port}
-	l.Close()
-	r.start()
-	t.Cleanup(r.stop)
-	return r
-}
-
-func (r *redisServer) addr() string { return fmt.Sprintf("127.0.0.1:%d", r.port) }
-
-func (r *redisServer) start() {
-	r.t.Helper()
-	r.cmd = exec.Command("redis-server", "--port", fmt.Sprint(r.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-	if err := r.cmd.Start(); err != nil {
-		r.t.Fatal(err)
-	}
-	for i := 0; i < 100; i++ {
-		if c, err := net.Dial("tcp", r.addr()); err == nil {
-			c.Close()
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	r.t.Fatal("redis-server did not start")
-}
-
-func (r *redisServer) stop() {
-	if r.cmd != nil && r.cmd.Process != nil {
-		_ = r.cmd.Process.Kill()
-		_ = r.cmd.Wait()
-		r.cmd = nil
-	}
-}
 
 func withRedis(s backend.DataSourceInstanceSettings, addr string) backend.DataSourceInstanceSettings {
 	raw := strings.TrimSuffix(string(s.JSONData), "}") + fmt.Sprintf(`,"sharedStore":"redis","redisAddress":%q,"redisKeyPrefix":"test:"}`, addr)
@@ -99,10 +48,10 @@ func hammer(t *testing.T, ds []*Datasource, perReplica int) {
 }
 
 func TestHAThreeReplicasCostOneToken(t *testing.T) {
-	rs := startRedis(t)
+	rs := redistest.Start(t)
 	f := newFixture(t)
 	f.mock.SetTokenDelay(50 * time.Millisecond)
-	ds := replicas(t, 3, withRedis(f.customSettings(), rs.addr()))
+	ds := replicas(t, 3, withRedis(f.customSettings(), rs.Addr()))
 	hammer(t, ds, 40)
 	if got := f.mock.TokenRequests(); got != 1 {
 		t.Fatalf("%d token requests from 3 replicas under load, want 1 (as one instance)", got)
@@ -121,12 +70,12 @@ func TestHAThreeReplicasCostOneToken(t *testing.T) {
 
 func TestHARotationWithThreeReplicasNeverUsesDeadRefreshToken(t *testing.T) {
 	t.Setenv("OAUTH2REST_STATE_DIR", t.TempDir())
-	rs := startRedis(t)
+	rs := redistest.Start(t)
 	m := mockapi.New(mockapi.Config{ClientID: clientID, ClientSecret: clientSecret, TokenLifetime: 1200 * time.Millisecond})
 	srv := httptest.NewServer(m)
 	t.Cleanup(srv.Close)
 	f := &fixture{mock: m, srv: srv}
-	ds := replicas(t, 3, withRedis(f.authCodeSettings(nil), rs.addr()))
+	ds := replicas(t, 3, withRedis(f.authCodeSettings(nil), rs.Addr()))
 	if r := callback(t, ds[0], consent(t, ds[0])); r.status != 200 {
 		t.Fatalf("connect: %s", r.body)
 	}
@@ -149,14 +98,14 @@ func TestHARotationWithThreeReplicasNeverUsesDeadRefreshToken(t *testing.T) {
 }
 
 func TestHARedisOutageDegradesAndRecovers(t *testing.T) {
-	rs := startRedis(t)
+	rs := redistest.Start(t)
 	f := newFixture(t)
-	ds := replicas(t, 3, withRedis(f.customSettings(), rs.addr()))
+	ds := replicas(t, 3, withRedis(f.customSettings(), rs.Addr()))
 	hammer(t, ds, 5)
 	if got := f.mock.TokenRequests(); got != 1 {
 		t.Fatalf("%d token requests before the outage", got)
 	}
-	rs.stop()
+	rs.Stop()
 	f.mock.RevokeAll() // every replica now needs a new token, with Redis down
 	hammer(t, ds, 5)   // must keep working from the local caches
 	health, _ := ds[0].CheckHealth(context.Background(), &backend.CheckHealthRequest{})
@@ -170,7 +119,7 @@ func TestHARedisOutageDegradesAndRecovers(t *testing.T) {
 	if during < 1 || during > 3 {
 		t.Fatalf("%d token requests during the outage, want one per replica at most", during)
 	}
-	rs.start()
+	rs.Restart()
 	f.mock.RevokeAll()
 	hammer(t, ds, 5)
 	health, _ = ds[1].CheckHealth(context.Background(), &backend.CheckHealthRequest{})

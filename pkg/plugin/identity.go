@@ -39,26 +39,19 @@ func (d *Datasource) dpopClients(cfg *settings.Settings, hc *http.Client) (token
 }
 
 // passThruSource is the token source of oauthPassThru: the user's token, exchanged first with
-// tokenExchange (a Grant of its own, whose audience is tokenExchangeAudience), and the client's
-// cached token for alert rules when the client is configured.
-func (d *Datasource) passThruSource(cfg *settings.Settings, tokenHC *http.Client, secrets []string) (token.Source, error) {
+// tokenExchange (the client's grant, so its configured or discovered token endpoint, asking for
+// tokenExchangeAudience), and the client's cached token for alert rules when the client is
+// configured. tokenExchange implies a client grant (settings.Identity.ClientGrant), built before.
+func (d *Datasource) passThruSource(cfg *settings.Settings) token.Source {
 	var exchange passthru.Exchanger
 	if cfg.Identity.Exchange {
-		xcfg := cfg.Token
-		if cfg.Identity.ExchangeAudience != "" {
-			xcfg.Audience = cfg.Identity.ExchangeAudience
-		}
-		g, err := token.NewGrant(xcfg, tokenHC, secrets)
-		if err != nil {
-			return nil, err
-		}
-		exchange = g
+		exchange = d.grant.WithAudience(cfg.Identity.ExchangeAudience)
 	}
 	var fallback token.Source
 	if d.tokens != nil {
 		fallback = d.tokens
 	}
-	return passthru.NewSource(exchange, cfg.Token.Timeout, fallback), nil
+	return passthru.NewSource(exchange, cfg.Token.Timeout, fallback)
 }
 
 // userContext puts the signed-in user's token (forwarded by Grafana with oauthPassThru) into the

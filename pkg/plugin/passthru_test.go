@@ -230,6 +230,46 @@ func TestPassThruTokenExchange(t *testing.T) {
 	assertNoSecret(t, r.Error.Error(), aliceToken)
 }
 
+// TestPassThruTokenExchangeDiscovered: with issuerUrl and no tokenUrl, the exchange goes to the
+// token endpoint discovery found, like the client's own grant (it is that grant with the exchange's
+// audience).
+func TestPassThruTokenExchangeDiscovered(t *testing.T) {
+	f := newUserFixture(t, true)
+	var metadataReads atomic.Int64
+	issuer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != mockapi.WellKnownOIDC {
+			http.NotFound(w, r)
+			return
+		}
+		metadataReads.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]string{"issuer": "http://" + r.Host, "token_endpoint": f.srv.URL + mockapi.PathOAuthToken})
+	}))
+	t.Cleanup(issuer.Close)
+	s := f.settings(map[string]any{"tokenExchange": true, "tokenExchangeAudience": audience, "issuerUrl": issuer.URL}, true)
+	var jd map[string]any
+	if err := json.Unmarshal(s.JSONData, &jd); err != nil {
+		t.Fatal(err)
+	}
+	delete(jd, "tokenUrl")
+	s.JSONData, _ = json.Marshal(jd)
+	d := newDS(t, s)
+	if d.configErr != nil {
+		t.Fatal(d.configErr)
+	}
+	r := userQuery(t, d, as(aliceToken), `{"path":"/items"}`)[0]
+	if n := rows(t, r); n != 1 {
+		t.Fatalf("Alice (exchanged) sees %d items, want 1", n)
+	}
+	form := f.mock.LastTokenForm()
+	if f.mock.Exchanges() != 1 || form.Get("grant_type") != mockapi.GrantTokenExchange || form.Get("audience") != audience {
+		t.Fatalf("%d exchanges, last token request %v", f.mock.Exchanges(), form)
+	}
+	if n := metadataReads.Load(); n != 1 {
+		t.Fatalf("%d metadata reads, want 1", n)
+	}
+}
+
 func TestPassThruSettings(t *testing.T) {
 	f := newUserFixture(t, false)
 	for _, tc := range []struct {

@@ -128,11 +128,6 @@ func (r *Redis) CompareAndSwap(ctx context.Context, key, old, value string, ttl 
 	return n == 1, err
 }
 
-// SetNX implements token.Store.
-func (r *Redis) SetNX(ctx context.Context, key, value string, ttl time.Duration) (bool, error) {
-	return r.c.SetNX(ctx, r.prefix+key, value, ttl).Result()
-}
-
 // Ping checks that Redis answers.
 func (r *Redis) Ping(ctx context.Context) error { return r.c.Ping(ctx).Err() }
 

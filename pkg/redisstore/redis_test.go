@@ -8,77 +8,17 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"fmt"
 	"math/big"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/internal/redistest"
 )
-
-// server is a real redis-server (Debian package redis-server; scripts/test-all.sh installs it).
-type server struct {
-	t    *testing.T
-	port int
-	args []string
-	tls  bool // the port is a TLS port; the plain one is off
-	cmd  *exec.Cmd
-}
-
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func startServer(t *testing.T, extra ...string) *server {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Fatal("redis-server is not installed (apt-get install redis-server; scripts/test-all.sh does it)")
-	}
-	s := &server{t: t, port: freePort(t)}
-	s.args = append([]string{"--bind", "127.0.0.1", "--save", "", "--appendonly", "no"}, extra...)
-	s.start()
-	t.Cleanup(s.stop)
-	return s
-}
-
-func (s *server) addr() string { return fmt.Sprintf("127.0.0.1:%d", s.port) }
-
-func (s *server) start() {
-	s.t.Helper()
-	args := append([]string{"--port", fmt.Sprint(s.port)}, s.args...)
-	if s.tls {
-		args = append([]string{"--port", "0", "--tls-port", fmt.Sprint(s.port)}, s.args...)
-	}
-	s.cmd = exec.Command("redis-server", args...)
-	if err := s.cmd.Start(); err != nil {
-		s.t.Fatal(err)
-	}
-	for range 100 {
-		if c, err := net.Dial("tcp", s.addr()); err == nil {
-			c.Close()
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	s.t.Fatal("redis-server did not start")
-}
-
-func (s *server) stop() {
-	if s.cmd != nil {
-		_ = s.cmd.Process.Kill()
-		_ = s.cmd.Wait()
-		s.cmd = nil
-	}
-}
 
 func newStore(t *testing.T, cfg Config) *Redis {
 	r := New(cfg)
@@ -87,8 +27,8 @@ func newStore(t *testing.T, cfg Config) *Redis {
 }
 
 func TestCompareAndSwap(t *testing.T) {
-	srv := startServer(t)
-	r := newStore(t, Config{Address: srv.addr(), KeyPrefix: "p:"})
+	srv := redistest.Start(t)
+	r := newStore(t, Config{Address: srv.Addr(), KeyPrefix: "p:"})
 	ctx := context.Background()
 	must := func(ok bool, err error, want bool, what string) {
 		t.Helper()
@@ -111,42 +51,29 @@ func TestCompareAndSwap(t *testing.T) {
 	if d := time.Since(snap.Now); d < -time.Minute || d > time.Minute || snap.Epoch == "" {
 		t.Fatalf("store clock %v / epoch %q", snap.Now, snap.Epoch)
 	}
-	// With a TTL the value expires by itself (claims without a refresh token, client credentials).
-	ok, err = r.CompareAndSwap(ctx, "t", "", "x", 150*time.Millisecond)
+	// With a TTL the value expires by itself (claims without a refresh token, client credentials;
+	// the single-use marker of a callback state, which expires with the state). A second of TTL:
+	// the second create must come before it ends, even on a loaded machine.
+	ok, err = r.CompareAndSwap(ctx, "t", "", "x", time.Second)
 	must(ok, err, true, "create with ttl")
-	time.Sleep(300 * time.Millisecond)
+	ok, err = r.CompareAndSwap(ctx, "t", "", "x", time.Second)
+	must(ok, err, false, "create with ttl when present")
+	time.Sleep(1500 * time.Millisecond)
 	if snap, _ := r.Get(ctx, "t"); snap.Found {
 		t.Fatal("value with a ttl did not expire")
 	}
+	ok, err = r.CompareAndSwap(ctx, "t", "", "x", time.Second)
+	must(ok, err, true, "create again after expiry")
 	snap, _ = r.Get(ctx, "absent")
 	if snap.Found || snap.Value != "" {
 		t.Fatalf("absent key: %+v", snap)
 	}
 }
 
-// SetNX is the single-use marker of callback states: only the first caller wins, and the marker
-// expires with the state (the lock expiry of the issue).
-func TestSetNXExpires(t *testing.T) {
-	srv := startServer(t)
-	r := newStore(t, Config{Address: srv.addr()})
-	ctx := context.Background()
-	// A second of TTL: the second SetNX must come before it ends, even on a loaded machine.
-	if ok, err := r.SetNX(ctx, "n", "1", time.Second); !ok || err != nil {
-		t.Fatal("first SetNX", ok, err)
-	}
-	if ok, err := r.SetNX(ctx, "n", "1", time.Second); ok || err != nil {
-		t.Fatal("second SetNX won", ok, err)
-	}
-	time.Sleep(1500 * time.Millisecond)
-	if ok, err := r.SetNX(ctx, "n", "1", time.Second); !ok || err != nil {
-		t.Fatal("SetNX after expiry", ok, err)
-	}
-}
-
 // The epoch changes when Redis restarts empty, so replicas learn that data was lost.
 func TestEpochChangesWhenRedisLosesItsData(t *testing.T) {
-	srv := startServer(t)
-	r := newStore(t, Config{Address: srv.addr()})
+	srv := redistest.Start(t)
+	r := newStore(t, Config{Address: srv.Addr()})
 	ctx := context.Background()
 	a, err := r.Get(ctx, "k")
 	if err != nil {
@@ -156,11 +83,11 @@ func TestEpochChangesWhenRedisLosesItsData(t *testing.T) {
 	if a.Epoch == "" || a.Epoch != b.Epoch {
 		t.Fatalf("epoch not stable: %q %q", a.Epoch, b.Epoch)
 	}
-	srv.stop()
+	srv.Stop()
 	if _, err := r.Get(ctx, "k"); err == nil {
 		t.Fatal("no error while Redis is down")
 	}
-	srv.start()
+	srv.Restart()
 	var c = b
 	for range 20 { // go-redis redials on the next command
 		if c, err = r.Get(ctx, "k"); err == nil {
@@ -175,11 +102,11 @@ func TestEpochChangesWhenRedisLosesItsData(t *testing.T) {
 
 // Key prefix and database number keep datasources and deployments apart.
 func TestKeyPrefixAndDB(t *testing.T) {
-	srv := startServer(t)
+	srv := redistest.Start(t)
 	ctx := context.Background()
-	a := newStore(t, Config{Address: srv.addr(), KeyPrefix: "a:"})
-	b := newStore(t, Config{Address: srv.addr(), KeyPrefix: "b:"})
-	d3 := newStore(t, Config{Address: srv.addr(), KeyPrefix: "a:", DB: 3})
+	a := newStore(t, Config{Address: srv.Addr(), KeyPrefix: "a:"})
+	b := newStore(t, Config{Address: srv.Addr(), KeyPrefix: "b:"})
+	d3 := newStore(t, Config{Address: srv.Addr(), KeyPrefix: "a:", DB: 3})
 	if ok, err := a.CompareAndSwap(ctx, "k", "", "va", 0); !ok || err != nil {
 		t.Fatal(ok, err)
 	}
@@ -189,7 +116,7 @@ func TestKeyPrefixAndDB(t *testing.T) {
 	if s, _ := d3.Get(ctx, "k"); s.Found {
 		t.Fatal("another database sees the key")
 	}
-	raw := redis.NewClient(&redis.Options{Addr: srv.addr()})
+	raw := redis.NewClient(&redis.Options{Addr: srv.Addr()})
 	defer raw.Close()
 	if v, err := raw.Get(ctx, "a:k").Result(); err != nil || v != "va" {
 		t.Fatalf("raw key a:k = %q, %v", v, err)
@@ -197,7 +124,7 @@ func TestKeyPrefixAndDB(t *testing.T) {
 	if ok, _ := d3.CompareAndSwap(ctx, "k", "", "v3", 0); !ok {
 		t.Fatal("write to db 3")
 	}
-	raw3 := redis.NewClient(&redis.Options{Addr: srv.addr(), DB: 3})
+	raw3 := redis.NewClient(&redis.Options{Addr: srv.Addr(), DB: 3})
 	defer raw3.Close()
 	if v, _ := raw3.Get(ctx, "a:k").Result(); v != "v3" {
 		t.Fatalf("db 3 holds %q", v)
@@ -212,25 +139,21 @@ func TestKeyPrefixAndDB(t *testing.T) {
 func TestTLS(t *testing.T) {
 	dir := t.TempDir()
 	caPool := writeCert(t, dir)
-	port := freePort(t)
-	srv := &server{t: t, port: port, tls: true, args: []string{"--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--tls-cert-file", filepath.Join(dir, "cert.pem"),
+	srv := redistest.StartTLS(t, "--tls-cert-file", filepath.Join(dir, "cert.pem"),
 		"--tls-key-file", filepath.Join(dir, "key.pem"), "--tls-ca-cert-file", filepath.Join(dir, "cert.pem"),
-		"--tls-auth-clients", "no"}}
-	srv.start()
-	t.Cleanup(srv.stop)
+		"--tls-auth-clients", "no")
 	ctx := context.Background()
-	r := newStore(t, Config{Address: srv.addr(), TLS: true, RootCAs: caPool})
+	r := newStore(t, Config{Address: srv.Addr(), TLS: true, RootCAs: caPool})
 	if err := r.Ping(ctx); err != nil {
 		t.Fatalf("TLS ping: %v", err)
 	}
 	if ok, err := r.CompareAndSwap(ctx, "k", "", "v", 0); !ok || err != nil {
 		t.Fatal(ok, err)
 	}
-	if err := newStore(t, Config{Address: srv.addr(), TLS: true}).Ping(ctx); err == nil {
+	if err := newStore(t, Config{Address: srv.Addr(), TLS: true}).Ping(ctx); err == nil {
 		t.Fatal("a certificate from an unknown CA was accepted")
 	}
-	if err := newStore(t, Config{Address: srv.addr()}).Ping(ctx); err == nil {
+	if err := newStore(t, Config{Address: srv.Addr()}).Ping(ctx); err == nil {
 		t.Fatal("plain text reached a TLS-only port")
 	}
 }

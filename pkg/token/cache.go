@@ -264,9 +264,8 @@ func (c *Cache) Put(tok *oauth2.Token) {
 // server's Retry-After up to maxRetryAfter. Must be called with mu held.
 func (c *Cache) backoffFor(err error) time.Duration {
 	// A wait on the shared store or another replica (shared.go) is not the endpoint failing.
-	var w retryHint
-	if errors.As(err, &w) {
-		return w.RetryIn()
+	if isWait(err) {
+		return waitRetry
 	}
 	d := backoffBase << min(c.failures-1, 10)
 	d = min(d, backoffCap)
@@ -288,12 +287,10 @@ func refreshAt(now, expiry time.Time) time.Time {
 	return expiry.Add(-min(life/2, maxRefreshMargin))
 }
 
-// retryHint is an error caused by waiting for something other than the token endpoint (the shared
-// store, another replica): it says when to ask again, instead of the endpoint's backoff.
-type retryHint interface{ RetryIn() time.Duration }
-
+// isWait: err was caused by waiting for something other than the token endpoint (the shared store,
+// another replica); the cache asks again after waitRetry instead of the endpoint's backoff.
 func isWait(err error) bool {
-	var w retryHint
+	var w *waitError
 	return errors.As(err, &w)
 }
 

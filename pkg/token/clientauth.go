@@ -27,13 +27,17 @@ type StatusError interface {
 	HTTPStatus() int
 }
 
-// SetEndpoints makes the grant ask e for the token endpoint whenever tokenUrl is not configured.
-// Call it before the first Fetch.
-func (g *Grant) SetEndpoints(e Endpoints) { g.endpoints = e }
+// SetEndpoints makes the grant ask e for the token endpoint, unless tokenUrl is configured: an
+// explicit tokenUrl wins (then e is not kept). Call it before the first Fetch.
+func (g *Grant) SetEndpoints(e Endpoints) {
+	if g.cfg.URL == "" {
+		g.endpoints = e
+	}
+}
 
-// tokenURL is tokenUrl, else the discovered token endpoint.
+// tokenURL is the discovered token endpoint when SetEndpoints kept one, else tokenUrl.
 func (g *Grant) tokenURL(ctx context.Context) (string, error) {
-	if g.cfg.URL != "" || g.endpoints == nil {
+	if g.endpoints == nil {
 		return g.cfg.URL, nil
 	}
 	u, err := g.endpoints.TokenURL(ctx)
@@ -56,7 +60,7 @@ func DiscoveryError(err error) *Error {
 // markStale asks discovery to read the metadata again after the endpoint it named failed in a way
 // that a moved endpoint explains (no answer, gone, server error).
 func (g *Grant) markStale(status int) {
-	if g.endpoints == nil || g.cfg.URL != "" {
+	if g.endpoints == nil {
 		return
 	}
 	if status == 0 || status == http.StatusNotFound || status == http.StatusGone || status >= 500 {

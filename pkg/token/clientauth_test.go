@@ -146,3 +146,32 @@ func TestJWTBearerIgnoresRefreshToken(t *testing.T) {
 		t.Fatalf("method %q, %d refresh grants", method, m.RefreshGrants())
 	}
 }
+
+// TestWithAudience: the copy asks for its own audience at the same discovered endpoint; the
+// original keeps its audience, and an empty audience changes nothing.
+func TestWithAudience(t *testing.T) {
+	var audiences []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		audiences = append(audiences, r.PostForm.Get("audience"))
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"access_token":"t","expires_in":60}`))
+	}))
+	t.Cleanup(srv.Close)
+	cfg := baseConfig("")
+	cfg.Audience = "client-audience"
+	g := newTestGrant(t, cfg)
+	g.SetEndpoints(&fakeEndpoints{url: srv.URL})
+	if g.WithAudience("") != g {
+		t.Fatal("an empty audience made a copy")
+	}
+	x := g.WithAudience("api://items")
+	for _, gr := range []*Grant{x, g} {
+		if _, err := gr.TokenExchange(context.Background(), "subject"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(audiences) != 2 || audiences[0] != "api://items" || audiences[1] != "client-audience" {
+		t.Fatalf("audiences %q", audiences)
+	}
+}

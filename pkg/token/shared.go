@@ -18,8 +18,6 @@ type Store interface {
 	// CompareAndSwap replaces old by value atomically (old "" means: only if key is absent) and
 	// reports whether it did. ttl 0 keeps value until it is replaced.
 	CompareAndSwap(ctx context.Context, key, old, value string, ttl time.Duration) (bool, error)
-	// SetNX stores value for ttl only if key is absent, and reports whether it did.
-	SetNX(ctx context.Context, key, value string, ttl time.Duration) (bool, error)
 }
 
 // Snapshot is one read of the store.
@@ -164,12 +162,11 @@ func (s *Shared) Err() error {
 }
 
 // waitError is a failure caused by waiting for the store or another replica, not by the token
-// endpoint: the cache asks again soon instead of backing off (see RetryIn in cache.go).
+// endpoint: the cache asks again after waitRetry instead of backing off (isWait in cache.go).
 type waitError struct{ err *Error }
 
-func (e *waitError) Error() string          { return e.err.Error() }
-func (e *waitError) Unwrap() error          { return e.err }
-func (e *waitError) RetryIn() time.Duration { return waitRetry }
+func (e *waitError) Error() string { return e.err.Error() }
+func (e *waitError) Unwrap() error { return e.err }
 
 func waitErr(msg string) error { return &waitError{&Error{Step: StepRequest, Msg: msg}} }
 
@@ -262,30 +259,35 @@ func (s *Shared) refresh(ctx context.Context, claimed sharedEntry, useRT string)
 	stop := s.guardClaim(claimed)
 	tok, err := s.inner.Fetch(ctx, useRT)
 	stop()
-	if err != nil {
-		if IsInvalidGrant(err) || IsReauthRequired(err) {
-			// The grant is dead (revoked, expired): publish that, so the other replicas ask for a
-			// Connect instead of each sending the dead refresh token once more.
-			s.mu.Lock()
-			s.cur = localState{tok: &oauth2.Token{}, gen: claimed.Gen + 1, born: claimed.Born, dirty: true}
-			s.mu.Unlock()
-			wctx, cancel := context.WithTimeout(s.ctx, storeOpTimeout)
-			defer cancel()
-			if !s.publishDirty(wctx) {
-				s.kickRepublish()
-			}
-			return nil, err
+	switch {
+	case err == nil:
+		s.own(tok, claimed.Gen+1, useRT, claimed.Born)
+		if !s.publishNow() {
+			s.kickRepublish()
 		}
+		return tok, nil
+	case IsInvalidGrant(err) || IsReauthRequired(err):
+		// The grant is dead (revoked, expired): publish that, so the other replicas ask for a
+		// Connect instead of each sending the dead refresh token once more.
+		s.mu.Lock()
+		s.cur = localState{tok: &oauth2.Token{}, gen: claimed.Gen + 1, born: claimed.Born, dirty: true}
+		s.mu.Unlock()
+		if !s.publishNow() {
+			s.kickRepublish()
+		}
+		return nil, err
+	default:
 		s.release(claimed)
 		return nil, err
 	}
-	s.own(tok, claimed.Gen+1, useRT, claimed.Born)
-	wctx, cancel := context.WithTimeout(s.ctx, storeOpTimeout)
+}
+
+// publishNow is publishDirty bounded by storeOpTimeout on the instance's context (not the
+// caller's, which a slow token endpoint may have used up).
+func (s *Shared) publishNow() bool {
+	ctx, cancel := context.WithTimeout(s.ctx, storeOpTimeout)
 	defer cancel()
-	if !s.publishDirty(wctx) {
-		s.kickRepublish()
-	}
-	return tok, nil
+	return s.publishDirty(ctx)
 }
 
 // offline handles a store failure. Without a refresh token (client credentials) or with one the
@@ -314,16 +316,13 @@ func (s *Shared) offline(ctx context.Context) (*oauth2.Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	if rt != "" {
+	if rt != "" && tok.RefreshToken != rt {
+		// It started rotating: publish the new one when the store is back.
 		s.mu.Lock()
-		if tok.RefreshToken != rt { // it started rotating: publish the new one when the store is back
-			s.rotates = true
-			s.cur = localState{tok: tok, gen: s.cur.gen + 1, dirty: true}
-			s.mu.Unlock()
-			s.kickRepublish()
-			return tok, nil
-		}
+		s.rotates = true
+		s.cur = localState{tok: tok, gen: s.cur.gen + 1, dirty: true}
 		s.mu.Unlock()
+		s.kickRepublish()
 	}
 	return tok, nil
 }
@@ -425,10 +424,8 @@ func (s *Shared) newest(e sharedEntry, found bool) (uint64, string) {
 func (s *Shared) own(tok *oauth2.Token, gen uint64, useRT, born string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if useRT != "" && tok.RefreshToken == useRT {
-		s.rotates = false
-	} else if useRT != "" {
-		s.rotates = true
+	if useRT != "" {
+		s.rotates = tok.RefreshToken != useRT
 	}
 	if gen > s.cur.gen || s.cur.tok == nil {
 		s.cur = localState{tok: tok, gen: gen, born: born, dirty: true}
@@ -450,11 +447,7 @@ func (s *Shared) publishDirty(ctx context.Context) bool {
 			return false
 		}
 		if found && e.Gen >= cur.gen {
-			s.mu.Lock()
-			if s.cur.gen == cur.gen {
-				s.cur.dirty = false // someone has this generation or a newer one already
-			}
-			s.mu.Unlock()
+			s.markPublished(cur.gen) // someone has this generation or a newer one already
 			s.learn(e)
 			return true
 		}
@@ -469,15 +462,21 @@ func (s *Shared) publishDirty(ctx context.Context) bool {
 			return false
 		}
 		if ok {
-			s.mu.Lock()
-			if s.cur.gen == cur.gen {
-				s.cur.dirty = false
-			}
-			s.mu.Unlock()
+			s.markPublished(cur.gen)
 			return true
 		}
 	}
 	return false
+}
+
+// markPublished: the store holds generation gen (or a newer one); our state is no longer newer
+// than the store's unless it moved on to another generation meanwhile.
+func (s *Shared) markPublished(gen uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cur.gen == gen {
+		s.cur.dirty = false
+	}
 }
 
 // kickRepublish starts the loop that publishes our newer token as soon as the store answers.
@@ -495,10 +494,7 @@ func (s *Shared) kickRepublish() {
 		t := time.NewTicker(republishEvery)
 		defer t.Stop()
 		for {
-			ctx, cancel := context.WithTimeout(s.ctx, storeOpTimeout)
-			done := s.publishDirty(ctx)
-			cancel()
-			if done || s.ctx.Err() != nil {
+			if s.publishNow() || s.ctx.Err() != nil {
 				s.mu.Lock()
 				s.republishing = false
 				s.mu.Unlock()
@@ -691,5 +687,4 @@ var (
 	_ Fetcher   = (*Shared)(nil)
 	_ Rejecter  = (*Shared)(nil)
 	_ Publisher = (*Shared)(nil)
-	_ retryHint = (*waitError)(nil)
 )

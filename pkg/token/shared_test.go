@@ -51,19 +51,6 @@ func (s *memStore) CompareAndSwap(_ context.Context, key, old, value string, _ t
 	return true, nil
 }
 
-func (s *memStore) SetNX(_ context.Context, key, value string, _ time.Duration) (bool, error) {
-	if s.down.Load() || s.failWrites.Load() {
-		return false, errDown
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.m[key]; ok {
-		return false, nil
-	}
-	s.m[key] = value
-	return true, nil
-}
-
 func (s *memStore) wipe() {
 	s.mu.Lock()
 	s.m = map[string]string{}
@@ -139,12 +126,15 @@ type replica struct {
 }
 
 // newReplica is one Grafana replica: its own cache and Shared on the common store. A short settle
-// time keeps the tests fast; republishEvery and claimGuardEvery stay well inside it.
-func newReplica(t *testing.T, p Fetcher, st Store, lockTTL time.Duration, now func() time.Time) replica {
+// time keeps the tests fast; republishEvery and claimGuardEvery stay well inside it. needsRT: the
+// grant cannot fetch without a refresh token (authorization code), as with RequireRefreshToken.
+func newReplica(t *testing.T, p Fetcher, st Store, lockTTL time.Duration, now func() time.Time, needsRT bool) replica {
 	t.Helper()
 	sh := NewShared(p, st, plainCodec{}, "k", lockTTL, nil)
 	sh.settle = 800 * time.Millisecond
-	sh.RequireRefreshToken()
+	if needsRT {
+		sh.RequireRefreshToken()
+	}
 	if now != nil {
 		sh.now = now
 	}
@@ -158,8 +148,8 @@ func connected(t *testing.T, lifetime time.Duration, now func() time.Time) (*rot
 	t.Helper()
 	p, rt0 := newProvider(lifetime)
 	st := newMemStore()
-	a := newReplica(t, p, st, 2*time.Second, nil)
-	b := newReplica(t, p, st, 2*time.Second, now)
+	a := newReplica(t, p, st, 2*time.Second, nil, true)
+	b := newReplica(t, p, st, 2*time.Second, now, true)
 	tok, err := p.Fetch(context.Background(), rt0)
 	if err != nil {
 		t.Fatal(err)
@@ -261,8 +251,8 @@ func TestSharedClaimRenewedDuringSlowRefresh(t *testing.T) {
 	p, rt0 := newProvider(time.Hour)
 	st := newMemStore()
 	// Claims live 1 s (tokenTimeout + 5 s in production); the guard renews every 250 ms.
-	a := newReplica(t, p, st, time.Second, nil)
-	b := newReplica(t, p, st, time.Second, nil)
+	a := newReplica(t, p, st, time.Second, nil, true)
+	b := newReplica(t, p, st, time.Second, nil, true)
 	tok, _ := p.Fetch(context.Background(), rt0)
 	tok.Expiry = time.Now().Add(-time.Second) // due at once
 	a.c.Put(tok)
@@ -323,7 +313,7 @@ func TestSharedRedisRestartedEmpty(t *testing.T) {
 // Row "two replicas refreshing at once": one refresh for all.
 func TestSharedThreeReplicasRefreshOnce(t *testing.T) {
 	p, st, a, b := connected(t, 400*time.Millisecond, nil)
-	c := newReplica(t, p, st, 2*time.Second, nil)
+	c := newReplica(t, p, st, 2*time.Second, nil, true)
 	time.Sleep(900 * time.Millisecond) // due, and settled
 	var wg sync.WaitGroup
 	for _, r := range []replica{a, b, c, a, b, c} {
@@ -371,14 +361,12 @@ func TestSharedClientCredentialsThreeReplicasOneFetch(t *testing.T) {
 	p := &ccProvider{}
 	var wg sync.WaitGroup
 	for range 3 {
-		sh := NewShared(p, st, plainCodec{}, "k", 2*time.Second, nil)
-		c := NewCache(sh, 5*time.Second, nil)
-		t.Cleanup(func() { c.Close(); sh.Close() })
+		r := newReplica(t, p, st, 2*time.Second, nil, false)
 		for range 5 {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, err := c.Token(context.Background()); err != nil {
+				if _, err := r.c.Token(context.Background()); err != nil {
 					t.Error(err)
 				}
 			}()
@@ -430,7 +418,7 @@ func TestSharedUnpublishedTokenSurvivesInstanceRebuild(t *testing.T) {
 	a.c.Close()
 	a.sh.Close() // the old instance goes away before Redis takes writes again
 	st.failWrites.Store(false)
-	a2 := newReplica(t, p, st, 2*time.Second, nil)
+	a2 := newReplica(t, p, st, 2*time.Second, nil, true)
 	a2.c.SetRefreshToken("rt-0") // what the settings still hold: older than anything
 	t2 := eventually(t, a2, 3*time.Second)
 	tb := eventually(t, b, 3*time.Second)

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
-	"sync/atomic"
 	"time"
 )
 
@@ -19,11 +18,6 @@ type authCode struct {
 	redirectURI string
 	expires     time.Time
 }
-
-var (
-	refreshGrants   atomic.Int64
-	deadRefreshUses atomic.Int64
-)
 
 // refreshToken is one issued refresh token: the grant it belongs to and its place in the rotation.
 type refreshToken struct {
@@ -46,12 +40,12 @@ type RefreshUse struct {
 	OK     bool // false: it had been used or revoked (a replay)
 }
 
-// RefreshGrants counts refresh_token grant requests (all servers in the process).
-func (s *Server) RefreshGrants() int64 { return refreshGrants.Load() }
+// RefreshGrants counts this server's refresh_token grant requests.
+func (s *Server) RefreshGrants() int64 { return s.refreshGrants.Load() }
 
 // DeadRefreshTokenUses counts refresh attempts with a refresh token that had already been rotated
-// away or revoked (all servers in the process); a well-behaved client keeps this at zero.
-func (s *Server) DeadRefreshTokenUses() int64 { return deadRefreshUses.Load() }
+// away or revoked, on this server; a well-behaved client keeps this at zero.
+func (s *Server) DeadRefreshTokenUses() int64 { return s.deadRefreshUses.Load() }
 
 // RefreshLog returns this server's refresh attempts with known refresh tokens, in order. A client
 // that never replays uses each family's indexes in strictly increasing order, all OK.
@@ -126,7 +120,7 @@ func (s *Server) redeemCode(w http.ResponseWriter, form url.Values) bool {
 // rotateRefreshToken spends rt and returns its family, or answers invalid_grant and returns 0. A
 // known but spent refresh token is a replay: the whole family is revoked.
 func (s *Server) rotateRefreshToken(w http.ResponseWriter, rt string) int {
-	refreshGrants.Add(1)
+	s.refreshGrants.Add(1)
 	s.mu.Lock()
 	info := s.refreshTokens[rt]
 	if info != nil {
@@ -138,7 +132,7 @@ func (s *Server) rotateRefreshToken(w http.ResponseWriter, rt string) int {
 		writeError(w, http.StatusBadRequest, "invalid_grant", "unknown refresh token")
 		return 0
 	case !info.valid:
-		deadRefreshUses.Add(1)
+		s.deadRefreshUses.Add(1)
 		f := s.families[info.family]
 		f.revoked = true
 		for _, t := range f.refreshTokens {

@@ -73,4 +73,12 @@ func TestRefreshReplayRevokesTheFamily(t *testing.T) {
 			t.Fatalf("log %v, want %v", got, want)
 		}
 	}
+	if g, d := s.RefreshGrants(), s.DeadRefreshTokenUses(); g != 4 || d != 2 {
+		t.Fatalf("%d refresh grants, %d dead refresh token uses; want 4, 2", g, d)
+	}
+	// The counters are the server's own: a test's deliberate replays are not counted by the next
+	// test's server (they were process-wide, and a -count=2 run failed on it).
+	if fresh, _ := newTestServer(t, Config{}); fresh.RefreshGrants() != 0 || fresh.DeadRefreshTokenUses() != 0 {
+		t.Fatalf("a new server starts at %d refresh grants, %d dead uses", fresh.RefreshGrants(), fresh.DeadRefreshTokenUses())
+	}
 }

@@ -82,6 +82,9 @@ type Server struct {
 	traffic                 // TokenRequests, APIRequests, LastTokenHeaders, LastAPIHeaders
 	tokenDelay atomic.Int64 // time.Duration
 
+	// Per server, so that one test's deliberate replay does not count against the next test's.
+	refreshGrants, deadRefreshUses atomic.Int64
+
 	mu             sync.Mutex
 	customTokens   map[string]struct{}      // valid custom tokens
 	standardTokens map[string]time.Time     // valid standard tokens -> expiry

@@ -1,6 +1,9 @@
 package jqworker
 
 import (
+	"bytes"
+	"os"
+	"strconv"
 	"syscall"
 	"time"
 )
@@ -8,12 +11,34 @@ import (
 // limitProcess caps the worker with rlimits the kernel enforces. RLIMIT_DATA, not RLIMIT_AS: the
 // Go runtime reserves address space it never touches, and since Linux 4.7 RLIMIT_DATA counts the
 // private writable mappings the heap and stacks live in, which is the memory a program can fill.
+// The cap is what the worker has mapped already plus the budget: before it reads the program the
+// worker holds about 80 MiB of such mappings (the binary's static data, the runtime's heap index),
+// mostly never touched, which would otherwise eat the budget (all of queryMemoryMiB = 64).
 // RLIMIT_CPU backs up the parent's kill (which also covers wall time) should the parent hang.
 func limitProcess(l Limits) error {
-	mem := uint64(l.MemoryBytes) + raceMemoryExtra
+	mem := mappedData() + uint64(l.MemoryBytes) + raceMemoryExtra
 	if err := syscall.Setrlimit(syscall.RLIMIT_DATA, &syscall.Rlimit{Cur: mem, Max: mem}); err != nil {
 		return err
 	}
 	cpu := uint64((l.Timeout+time.Second-1)/time.Second) + 1
 	return syscall.Setrlimit(syscall.RLIMIT_CPU, &syscall.Rlimit{Cur: cpu, Max: cpu + 1})
+}
+
+// mappedData is the process's VmData (what RLIMIT_DATA counts) in bytes; 0 if unreadable, which
+// only makes the cap tighter.
+func mappedData() uint64 {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	_, rest, ok := bytes.Cut(status, []byte("\nVmData:"))
+	if !ok {
+		return 0
+	}
+	line, _, _ := bytes.Cut(rest, []byte("\n"))
+	kb, err := strconv.ParseUint(string(bytes.TrimSuffix(bytes.TrimSpace(line), []byte(" kB"))), 10, 64)
+	if err != nil {
+		return 0
+	}
+	return kb << 10
 }

@@ -160,3 +160,29 @@ func TestPoolSkipsDeadWorkers(t *testing.T) {
 		}
 	}
 }
+
+// The budget is what jq may use, not what the worker has mapped before it reads the program: the
+// binary's static data and the Go runtime's heap index take about 80 MiB of address space (116
+// MiB in a cgo test binary, plus 8 MiB per thread), most of it never touched, and RLIMIT_DATA
+// counts it all. Before, the smallest queryMemoryMiB (64) failed every jq query, and 128 failed
+// a small program when a loaded machine made the runtime start a few more threads.
+func TestRunSmallestBudgetRunsOrdinaryPrograms(t *testing.T) {
+	lim := Limits{Timeout: 10 * time.Second, MemoryBytes: 64 << 20, OutputBytes: 1 << 20}
+	for _, prog := range []string{`.`, `[range(100000)] | length`, `[range(1000000)] | length`, `[range(50000) | {a: .}] | length`} {
+		doc, err := Run(context.Background(), prog, []byte(`{"a":1}`), lim)
+		if err != nil {
+			t.Fatalf("%s with a 64 MiB budget: %v", prog, err)
+		}
+		if doc.Root == nil {
+			t.Fatalf("%s: no result", prog)
+		}
+	}
+	// The budget still holds: a program that needs far more than 64 MiB is refused naming it.
+	if raceEnabled {
+		return // the rlimit has 1 GiB more under -race
+	}
+	_, err := Run(context.Background(), `[range(20000000) | {a: .}] | length`, []byte(`null`), lim)
+	if got := budgetKey(t, err); got != "queryMemoryMiB" {
+		t.Fatalf("a program needing gigabytes: %v", err)
+	}
+}

@@ -164,8 +164,8 @@ func TestPoolSkipsDeadWorkers(t *testing.T) {
 // The budget is what jq may use, not what the worker has mapped before it reads the program: the
 // binary's static data and the Go runtime's heap index take about 80 MiB of address space (116
 // MiB in a cgo test binary, plus 8 MiB per thread), most of it never touched, and RLIMIT_DATA
-// counts it all. Before, the smallest queryMemoryMiB (64) failed every jq query, and 128 failed
-// a small program when a loaded machine made the runtime start a few more threads.
+// counts it all. Before, the smallest queryMemoryMiB (64) failed every jq query that allocated,
+// and 128 failed a small program when a loaded machine made the runtime start a few more threads.
 func TestRunSmallestBudgetRunsOrdinaryPrograms(t *testing.T) {
 	lim := Limits{Timeout: 10 * time.Second, MemoryBytes: 64 << 20, OutputBytes: 1 << 20}
 	for _, prog := range []string{`.`, `[range(100000)] | length`, `[range(1000000)] | length`, `[range(50000) | {a: .}] | length`} {

@@ -19,19 +19,9 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
-)
 
-// statusKB returns the number of the first "key:   1234 kB" line of a /proc/<pid>/status text;
-// false if there is none or it is not a number.
-func statusKB(text, key string) (int, bool) {
-	for line := range strings.Lines(text) {
-		if v, ok := strings.CutPrefix(line, key+":"); ok {
-			n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
-			return n, err == nil
-		}
-	}
-	return 0, false
-}
+	"github.com/oauth2rest/oauth2rest-api-datasource/pkg/jqworker"
+)
 
 // procStatusKB reads a "VmHWM:   1234 kB" line of /proc/<pid>/status.
 func procStatusKB(t *testing.T, pid int, key string) int {
@@ -40,11 +30,11 @@ func procStatusKB(t *testing.T, pid int, key string) int {
 	if err != nil {
 		t.Fatalf("the plugin process %d is gone: %v", pid, err)
 	}
-	n, ok := statusKB(string(b), key)
+	n, ok := jqworker.StatusKB(string(b), key)
 	if !ok {
 		t.Fatalf("no %s line of the form \"N kB\" in /proc/%d/status", key, pid)
 	}
-	return n
+	return int(n)
 }
 
 // children lists the pids of the plugin process's live child processes (jq workers): each thread
@@ -69,8 +59,8 @@ func sampleChildrenRSS(pid int, stop chan struct{}) int {
 			if err != nil {
 				continue
 			}
-			if n, ok := statusKB(string(b), "VmRSS"); ok {
-				peak = max(peak, n)
+			if n, ok := jqworker.StatusKB(string(b), "VmRSS"); ok {
+				peak = max(peak, int(n))
 			}
 		}
 		select {

@@ -1,9 +1,7 @@
 package jqworker
 
 import (
-	"bytes"
 	"os"
-	"strconv"
 	"syscall"
 	"time"
 )
@@ -31,14 +29,9 @@ func mappedData() uint64 {
 	if err != nil {
 		return 0
 	}
-	_, rest, ok := bytes.Cut(status, []byte("\nVmData:"))
-	if !ok {
+	kb, ok := StatusKB(string(status), "VmData")
+	if !ok || kb < 0 {
 		return 0
 	}
-	line, _, _ := bytes.Cut(rest, []byte("\n"))
-	kb, err := strconv.ParseUint(string(bytes.TrimSuffix(bytes.TrimSpace(line), []byte(" kB"))), 10, 64)
-	if err != nil {
-		return 0
-	}
-	return kb << 10
+	return uint64(kb) << 10
 }
